@@ -1,0 +1,25 @@
+#include "ferry/tensor/tensor.h"
+
+namespace ferry {
+
+Tensor::Tensor(DataType type, Shape shape) : type_(type) { Resize(shape); }
+
+Result<Tensor> Tensor::Make(DataType type, Shape shape) {
+  if (type == DataType::kBytes) return InvalidArgument("BYTES tensors are not dense");
+  if (!shape.IsConcrete()) {
+    return InvalidArgument("tensor shape " + shape.ToString() + " has a variable dimension");
+  }
+  Tensor t(type, std::move(shape));
+  std::fill(t.storage_.begin(), t.storage_.end(), 0);
+  return t;
+}
+
+void Tensor::Resize(const Shape& shape) {
+  shape_ = shape;
+  size_t bytes = ByteSize();
+  size_t words = (bytes + 7) / 8;
+  if (words > storage_.size()) storage_.resize(words);
+  buffer_ = std::span<std::byte>(reinterpret_cast<std::byte*>(storage_.data()), bytes);
+}
+
+}  // namespace ferry
