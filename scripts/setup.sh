@@ -10,9 +10,10 @@ PACKAGES=(
   libboost-dev libsimdjson-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev
   libsqlite3-dev libpq-dev libarchive-dev libsodium-dev libzstd-dev
   libxgboost-dev xgboost
-  # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev zstd
-  python3-xgboost python3-sklearn python3-pandas python3-numpy
+  # tests and benchmarks: real peers and real servers
+  libgtest-dev libgmock-dev libbenchmark-dev zstd curl
+  python3-xgboost python3-sklearn python3-pandas python3-numpy python3-scipy
+  postgresql prometheus wrk nginx-light python3-fastapi python3-uvicorn
 )
 
 missing=()

@@ -91,10 +91,10 @@ std::vector<std::string> BackendNames();
 
 // Registers a Backend subclass (default-constructible) at start-up. Use once,
 // in the backend's own .cc file.
-#define FERRY_REGISTER_BACKEND(Class)                                      \
-  namespace {                                                              \
-  const bool ferry_backend_registered_##Class = [] {                       \
-    ::ferry::backends::RegisterBackend(std::make_unique<Class>());         \
-    return true;                                                           \
-  }();                                                                     \
+#define FERRY_REGISTER_BACKEND(Class)                              \
+  namespace {                                                      \
+  const bool ferry_backend_registered_##Class = [] {               \
+    ::ferry::backends::RegisterBackend(std::make_unique<Class>()); \
+    return true;                                                   \
+  }();                                                             \
   }

@@ -51,9 +51,10 @@ Result<std::string> ReadFile(const fs::path& path, size_t max_bytes) {
 
 Status WriteFileAtomic(const fs::path& path, std::string_view data) {
   fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
-  std::string tmpl = (dir / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
+  std::string tmpl = TempSiblingTemplate(path);
   int fd = ::mkstemp(tmpl.data());
-  if (fd < 0) return Internal("cannot create a temporary file in " + dir.string() + ": " + ErrnoText());
+  if (fd < 0)
+    return Internal("cannot create a temporary file in " + dir.string() + ": " + ErrnoText());
   const char* p = data.data();
   size_t left = data.size();
   while (left > 0) {
@@ -88,7 +89,8 @@ Result<fs::path> SafeRelativePath(std::string_view rel, std::string_view what) {
   if (rel.empty()) return InvalidArgument(w + " is empty");
   if (rel.find('\0') != std::string_view::npos) return InvalidArgument(w + " contains a NUL byte");
   if (rel.front() == '/') {
-    return InvalidArgument(w + " '" + std::string(rel) + "' is absolute; expected a path inside the bundle");
+    return InvalidArgument(w + " '" + std::string(rel) +
+                           "' is absolute; expected a path inside the bundle");
   }
   fs::path p(rel);
   fs::path out;
@@ -118,9 +120,17 @@ bool IsWithin(const fs::path& root, const fs::path& path) {
   return true;
 }
 
+std::string TempSiblingTemplate(const fs::path& target) {
+  fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+  std::string name(".");
+  name += target.filename().string();
+  name += ".tmp-XXXXXX";
+  return (dir / name).string();
+}
+
 Result<fs::path> MakeSiblingTempDir(const fs::path& target) {
   fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
-  std::string tmpl = (dir / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
+  std::string tmpl = TempSiblingTemplate(target);
   if (::mkdtemp(tmpl.data()) == nullptr) {
     return Internal("cannot create a temporary folder in " + dir.string() + ": " + ErrnoText());
   }

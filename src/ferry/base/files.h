@@ -10,8 +10,7 @@ namespace ferry {
 
 // Reads a whole file. NotFound if it cannot be opened; OutOfRange if it is
 // larger than max_bytes.
-Result<std::string> ReadFile(const std::filesystem::path& path,
-                             size_t max_bytes = size_t{1} << 32);
+Result<std::string> ReadFile(const std::filesystem::path& path, size_t max_bytes = size_t{1} << 32);
 
 // Writes `data` to `path` atomically: a temporary file in the same folder,
 // fsync, rename, fsync of the folder. Readers see the old or the new file,
@@ -25,6 +24,10 @@ Result<std::filesystem::path> SafeRelativePath(std::string_view rel, std::string
 
 // True when `path` (after resolving symlinks that exist) lies inside `root`.
 bool IsWithin(const std::filesystem::path& root, const std::filesystem::path& path);
+
+// "<dir of target>/.<name of target>.tmp-XXXXXX": a mkstemp/mkdtemp template
+// for a temporary sibling of `target` (same file system, hidden).
+std::string TempSiblingTemplate(const std::filesystem::path& target);
 
 // A fresh, empty, uniquely named folder next to `target` (same file system,
 // so it can be renamed onto `target`).

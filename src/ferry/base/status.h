@@ -75,8 +75,8 @@ int GrpcCodeOf(StatusCode code);
 }  // namespace ferry
 
 // Propagates a non-OK Status from an expression to the caller.
-#define FERRY_RETURN_IF_ERROR(expr)              \
-  do {                                           \
-    ::ferry::Status ferry_status_ = (expr);      \
+#define FERRY_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    ::ferry::Status ferry_status_ = (expr);        \
     if (!ferry_status_.ok()) return ferry_status_; \
   } while (false)

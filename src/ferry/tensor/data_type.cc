@@ -41,17 +41,22 @@ size_t DataTypeSize(DataType type) {
   switch (type) {
     case DataType::kBool:
     case DataType::kUint8:
-    case DataType::kInt8: return 1;
+    case DataType::kInt8:
+      return 1;
     case DataType::kUint16:
     case DataType::kInt16:
-    case DataType::kFp16: return 2;
+    case DataType::kFp16:
+      return 2;
     case DataType::kUint32:
     case DataType::kInt32:
-    case DataType::kFp32: return 4;
+    case DataType::kFp32:
+      return 4;
     case DataType::kUint64:
     case DataType::kInt64:
-    case DataType::kFp64: return 8;
-    case DataType::kBytes: return 0;
+    case DataType::kFp64:
+      return 8;
+    case DataType::kBytes:
+      return 0;
   }
   return 0;
 }

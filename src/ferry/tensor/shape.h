@@ -19,6 +19,7 @@ class Shape {
 
   size_t rank() const { return dims_.size(); }
   int64_t dim(size_t i) const { return dims_[i]; }
+  void set_dim(size_t i, int64_t value) { dims_[i] = value; }
   const std::vector<int64_t>& dims() const { return dims_; }
 
   // True when no dimension is -1.

@@ -22,7 +22,8 @@ Status ValidateList(const std::vector<TensorSpec>& specs, const std::string& wha
     if (!names.insert(s.name).second) {
       return InvalidArgument(where + ".name: duplicate name '" + s.name + "'");
     }
-    if (s.shape.rank() == 0) return InvalidArgument(where + ".shape: expected at least one dimension");
+    if (s.shape.rank() == 0)
+      return InvalidArgument(where + ".shape: expected at least one dimension");
     for (int64_t d : s.shape.dims()) {
       if (d < -1 || d == 0) {
         return InvalidArgument(where + ".shape: expected positive dimensions or -1, got " +
@@ -48,7 +49,9 @@ Status ValidateList(const std::vector<TensorSpec>& specs, const std::string& wha
 }
 }  // namespace
 
-const TensorSpec* Signature::FindInput(const std::string& name) const { return FindIn(inputs, name); }
+const TensorSpec* Signature::FindInput(const std::string& name) const {
+  return FindIn(inputs, name);
+}
 const TensorSpec* Signature::FindOutput(const std::string& name) const {
   return FindIn(outputs, name);
 }

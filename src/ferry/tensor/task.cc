@@ -4,9 +4,12 @@ namespace ferry {
 
 std::string_view TaskName(Task task) {
   switch (task) {
-    case Task::kRegression: return "regression";
-    case Task::kBinaryClassification: return "binary_classification";
-    case Task::kMulticlassClassification: return "multiclass_classification";
+    case Task::kRegression:
+      return "regression";
+    case Task::kBinaryClassification:
+      return "binary_classification";
+    case Task::kMulticlassClassification:
+      return "multiclass_classification";
   }
   return "unknown";
 }

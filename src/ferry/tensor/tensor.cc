@@ -16,10 +16,17 @@ Result<Tensor> Tensor::Make(DataType type, Shape shape) {
 
 void Tensor::Resize(const Shape& shape) {
   shape_ = shape;
-  size_t bytes = ByteSize();
-  size_t words = (bytes + 7) / 8;
+  Reserve();
+}
+
+void Tensor::ResizeDim(size_t i, int64_t value) {
+  shape_.set_dim(i, value);
+  Reserve();
+}
+
+void Tensor::Reserve() {
+  size_t words = (ByteSize() + 7) / 8;
   if (words > storage_.size()) storage_.resize(words);
-  buffer_ = std::span<std::byte>(reinterpret_cast<std::byte*>(storage_.data()), bytes);
 }
 
 }  // namespace ferry

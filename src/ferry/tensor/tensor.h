@@ -59,26 +59,32 @@ class Tensor {
   // unspecified.
   void Resize(const Shape& shape);
 
-  void* mutable_data() { return buffer_.data(); }
-  const void* data() const { return buffer_.data(); }
+  // Changes only dimension `i` (e.g. the batch size); never allocates when
+  // the new size fits the capacity.
+  void ResizeDim(size_t i, int64_t value);
+
+  void* mutable_data() { return storage_.data(); }
+  const void* data() const { return storage_.data(); }
 
   template <typename T>
   std::span<T> MutableData() {
-    return {reinterpret_cast<T*>(buffer_.data()), static_cast<size_t>(NumElements())};
+    return {reinterpret_cast<T*>(storage_.data()), static_cast<size_t>(NumElements())};
   }
   template <typename T>
   std::span<const T> Data() const {
-    return {reinterpret_cast<const T*>(buffer_.data()), static_cast<size_t>(NumElements())};
+    return {reinterpret_cast<const T*>(storage_.data()), static_cast<size_t>(NumElements())};
   }
 
-  TensorView View() const { return TensorView(type_, shape_, buffer_.data()); }
+  TensorView View() const { return TensorView(type_, shape_, storage_.data()); }
 
  private:
+  void Reserve();
+
   DataType type_ = DataType::kFp32;
   Shape shape_;
-  // 8-byte units keep every element type aligned.
+  // 8-byte units keep every element type aligned. Its size is the capacity;
+  // copies and moves of the Tensor stay independent and valid.
   std::vector<uint64_t> storage_;
-  std::span<std::byte> buffer_;
 };
 
 }  // namespace ferry

@@ -1,0 +1,621 @@
+#include "ferry/backends/xgboost/xgboost_backend.h"
+
+#include <gtest/gtest.h>
+#include <xgboost/c_api.h>
+
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "ferry/backends/xgboost/array_interface.h"
+#include "ferry/backends/xgboost/learner_facts.h"
+#include "ferry/backends/xgboost/model_bytes_check.h"
+#include "ferry/backends/xgboost/xgboost_model.h"
+#include "ferry/base/files.h"
+#include "testing/test_util.h"
+
+// Counts allocations made through operator new on threads that ask for it,
+// so a test can compare Ferry's Run with a bare XGBoost call.
+namespace {
+thread_local bool t_count_allocations = false;
+thread_local int64_t t_allocations = 0;
+
+void* CountedAlloc(std::size_t n) {
+  if (t_count_allocations) ++t_allocations;
+  return std::malloc(n == 0 ? 1 : n);
+}
+
+// Out of line, so that g++ -O3 does not see free() paired with operator new
+// (-Wmismatched-new-delete).
+[[gnu::noinline]] void Release(void* p) noexcept { std::free(p); }
+}  // namespace
+
+void* operator new(std::size_t n) {
+  if (void* p = CountedAlloc(n)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t n) {
+  if (void* p = CountedAlloc(n)) return p;
+  throw std::bad_alloc();
+}
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return CountedAlloc(n); }
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return CountedAlloc(n); }
+void operator delete(void* p) noexcept { Release(p); }
+void operator delete[](void* p) noexcept { Release(p); }
+void operator delete(void* p, std::size_t) noexcept { Release(p); }
+void operator delete[](void* p, std::size_t) noexcept { Release(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { Release(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { Release(p); }
+
+namespace ferry::backends::xgboost {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int64_t kFeatures = 6;
+constexpr char kPredictConfig[] =
+    "{\"type\":0,\"training\":false,\"iteration_begin\":0,\"iteration_end\":0,"
+    "\"strict_shape\":false,\"cache_id\":0,\"missing\":NaN}";
+
+// Test set-up only: XGBoost failures abort the binary.
+void Must(int rc, const char* what) {
+  if (rc != 0) {
+    std::fprintf(stderr, "%s failed: %s\n", what, XGBGetLastError());
+    std::abort();
+  }
+}
+
+// Rows of normal noise; every 7th value is NaN when `with_nan`.
+std::vector<float> MakeRows(int64_t rows, uint32_t seed, bool with_nan) {
+  std::mt19937 gen(seed);
+  std::normal_distribution<float> normal;
+  std::vector<float> x(static_cast<size_t>(rows * kFeatures));
+  for (size_t i = 0; i < x.size(); ++i) {
+    x[i] = (with_nan && i % 7 == 3) ? std::nanf("") : normal(gen);
+  }
+  return x;
+}
+
+// Trains a small model on rows whose labels depend on features 0 and 1 and
+// saves it as <dir>/<stem>.json and <dir>/<stem>.ubj.
+void TrainAndSave(const fs::path& dir, const std::string& stem, const std::string& objective,
+                  bool with_feature_names = false) {
+  const int64_t rows = 400;
+  std::vector<float> x = MakeRows(rows, 7, /*with_nan=*/true);
+  std::vector<float> y(rows);
+  for (int64_t i = 0; i < rows; ++i) {
+    float a = std::isnan(x[i * kFeatures]) ? 0 : x[i * kFeatures];
+    float b = std::isnan(x[i * kFeatures + 1]) ? 0 : x[i * kFeatures + 1];
+    if (objective.starts_with("binary")) {
+      y[i] = a + b > 0 ? 1 : 0;
+    } else if (objective.starts_with("multi")) {
+      y[i] = a < -0.5f ? 0 : (a < 0.5f ? 1 : 2);
+    } else {
+      y[i] = 2 * a - b;
+    }
+  }
+  DMatrixHandle data = nullptr;
+  Must(XGDMatrixCreateFromMat(x.data(), rows, kFeatures, NAN, &data), "XGDMatrixCreateFromMat");
+  Must(XGDMatrixSetFloatInfo(data, "label", y.data(), rows), "XGDMatrixSetFloatInfo");
+  BoosterHandle booster = nullptr;
+  Must(XGBoosterCreate(&data, 1, &booster), "XGBoosterCreate");
+  Must(XGBoosterSetParam(booster, "objective", objective.c_str()), "objective");
+  Must(XGBoosterSetParam(booster, "max_depth", "3"), "max_depth");
+  Must(XGBoosterSetParam(booster, "nthread", "1"), "nthread");
+  if (objective.starts_with("multi")) Must(XGBoosterSetParam(booster, "num_class", "3"), "k");
+  if (with_feature_names) {
+    const char* names[kFeatures] = {"age", "income", "height", "weight", "score", "tenure"};
+    Must(XGBoosterSetStrFeatureInfo(booster, "feature_name", names, kFeatures), "names");
+  }
+  for (int i = 0; i < 8; ++i) Must(XGBoosterUpdateOneIter(booster, i, data), "update");
+  Must(XGBoosterSaveModel(booster, (dir / (stem + ".json")).c_str()), "save json");
+  Must(XGBoosterSaveModel(booster, (dir / (stem + ".ubj")).c_str()), "save ubj");
+  XGBoosterFree(booster);
+  XGDMatrixFree(data);
+}
+
+// XGBoost's own in-place prediction of `rows` with a booster loaded from
+// `path` by XGBoost itself.
+template <typename T>
+std::vector<float> XgboostPredict(const fs::path& path, const std::vector<T>& x) {
+  BoosterHandle booster = nullptr;
+  Must(XGBoosterCreate(nullptr, 0, &booster), "XGBoosterCreate");
+  Must(XGBoosterLoadModel(booster, path.c_str()), "XGBoosterLoadModel");
+  char array[192];
+  std::snprintf(array, sizeof(array),
+                "{\"data\":[%" PRIuPTR ",true],\"shape\":[%zu,%" PRId64
+                "],\"typestr\":\"%s\",\"version\":3}",
+                reinterpret_cast<uintptr_t>(x.data()), x.size() / kFeatures, kFeatures,
+                sizeof(T) == 4 ? "<f4" : "<f8");
+  const bst_ulong* shape = nullptr;
+  bst_ulong dim = 0;
+  const float* out = nullptr;
+  Must(XGBoosterPredictFromDense(booster, array, kPredictConfig, nullptr, &shape, &dim, &out),
+       "XGBoosterPredictFromDense");
+  size_t n = 1;
+  for (bst_ulong d = 0; d < dim; ++d) n *= shape[d];
+  std::vector<float> result(out, out + n);
+  XGBoosterFree(booster);
+  return result;
+}
+
+// Models shared by all tests, trained once; removed at exit.
+const fs::path& ModelDir() {
+  static const testing::TempDir dir;
+  static const bool trained = [] {
+    TrainAndSave(dir.path(), "binary", "binary:logistic", /*with_feature_names=*/true);
+    TrainAndSave(dir.path(), "multi", "multi:softprob");
+    TrainAndSave(dir.path(), "softmax", "multi:softmax");
+    TrainAndSave(dir.path(), "regression", "reg:squarederror");
+    return true;
+  }();
+  (void)trained;
+  return dir.path();
+}
+
+ModelSpec Spec(const std::string& file, Task task, Shape output_shape, int64_t features = kFeatures,
+               DataType input_type = DataType::kFp32) {
+  ModelSpec spec;
+  spec.artifact = ModelDir() / file;
+  spec.task = task;
+  spec.signature.inputs = {{"features", input_type, Shape{-1, features}, {}}};
+  spec.signature.outputs = {{"prediction", DataType::kFp32, std::move(output_shape), {}}};
+  return spec;
+}
+
+ModelSpec BinarySpec(const std::string& file = "binary.json") {
+  return Spec(file, Task::kBinaryClassification, Shape{-1});
+}
+
+const Backend& Xgb() {
+  const Backend* backend = FindBackend("xgboost");
+  if (backend == nullptr) {
+    std::fprintf(stderr, "the xgboost backend is not registered\n");
+    std::abort();
+  }
+  return *backend;
+}
+
+Status LoadStatus(const ModelSpec& spec, LoadOptions options = {}) {
+  auto model = Xgb().Load(spec, options);
+  return model.ok() ? Status::Ok() : model.status();
+}
+
+std::unique_ptr<Model> MustLoad(const ModelSpec& spec, LoadOptions options = {}) {
+  auto model = Xgb().Load(spec, options);
+  EXPECT_TRUE(model.ok()) << model.status().ToString();
+  return model.ok() ? std::move(model).value() : nullptr;
+}
+
+template <typename T>
+Result<std::span<const Tensor>> RunRows(Session& session, const std::vector<T>& x) {
+  DataType type = sizeof(T) == 4 ? DataType::kFp32 : DataType::kFp64;
+  TensorView view(type, Shape{static_cast<int64_t>(x.size()) / kFeatures, kFeatures}, x.data());
+  return session.Run(std::span<const TensorView>(&view, 1));
+}
+
+std::vector<float> Values(const Tensor& t) {
+  auto data = t.Data<float>();
+  return {data.begin(), data.end()};
+}
+
+TEST(XgboostBackendTest, IsRegistered) {
+  const Backend* backend = FindBackend("xgboost");
+  ASSERT_NE(backend, nullptr);
+  EXPECT_EQ(backend->framework(), "xgboost");
+  EXPECT_EQ(backend->artifact_extensions(), (std::vector<std::string>{".json", ".ubj"}));
+}
+
+struct PredictCase {
+  std::string stem;
+  std::string extension;
+  Task task;
+  Shape output_shape;
+  bool fp64;
+};
+
+class PredictTest : public ::testing::TestWithParam<PredictCase> {};
+
+TEST_P(PredictTest, MatchesXgboostExactlyIncludingNaN) {
+  const PredictCase& c = GetParam();
+  const std::string file = c.stem + c.extension;
+  auto model = MustLoad(
+      Spec(file, c.task, c.output_shape, kFeatures, c.fp64 ? DataType::kFp64 : DataType::kFp32));
+  ASSERT_NE(model, nullptr);
+  auto session = model->NewSession();
+  ASSERT_TRUE(session.ok());
+  const int64_t width = c.task == Task::kMulticlassClassification ? 3 : 1;
+  for (int64_t rows : {37, 1, 5, 37}) {
+    std::vector<float> x = MakeRows(rows, static_cast<uint32_t>(rows), /*with_nan=*/true);
+    std::vector<double> x64(x.begin(), x.end());
+    auto out = c.fp64 ? RunRows(**session, x64) : RunRows(**session, x);
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    ASSERT_EQ(out->size(), 1u);
+    const Tensor& t = (*out)[0];
+    EXPECT_EQ(t.type(), DataType::kFp32);
+    Shape expected = c.output_shape.rank() == 2 ? Shape{rows, width} : Shape{rows};
+    EXPECT_EQ(t.shape(), expected);
+    std::vector<float> want =
+        c.fp64 ? XgboostPredict(ModelDir() / file, x64) : XgboostPredict(ModelDir() / file, x);
+    ASSERT_EQ(Values(t).size(), want.size());
+    EXPECT_EQ(std::memcmp(t.data(), want.data(), want.size() * sizeof(float)), 0)
+        << file << " rows " << rows;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    AllTasksAndFormats, PredictTest,
+    ::testing::Values(
+        PredictCase{"binary", ".json", Task::kBinaryClassification, Shape{-1}, false},
+        PredictCase{"binary", ".ubj", Task::kBinaryClassification, Shape{-1, 1}, true},
+        PredictCase{"multi", ".json", Task::kMulticlassClassification, Shape{-1, 3}, false},
+        PredictCase{"multi", ".ubj", Task::kMulticlassClassification, Shape{-1, 3}, true},
+        PredictCase{"regression", ".json", Task::kRegression, Shape{-1, 1}, true},
+        PredictCase{"regression", ".ubj", Task::kRegression, Shape{-1}, false}));
+
+TEST(XgboostBackendTest, EmptyBatchGivesEmptyOutput) {
+  auto model = MustLoad(Spec("multi.ubj", Task::kMulticlassClassification, Shape{-1, 3}));
+  ASSERT_NE(model, nullptr);
+  auto session = model->NewSession();
+  ASSERT_TRUE(session.ok());
+  TensorView empty(DataType::kFp32, Shape{0, kFeatures}, nullptr);
+  auto out = (*session)->Run(std::span<const TensorView>(&empty, 1));
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ((*out)[0].shape(), (Shape{0, 3}));
+}
+
+TEST(XgboostBackendTest, ReusesTheOutputBuffer) {
+  auto model = MustLoad(BinarySpec());
+  ASSERT_NE(model, nullptr);
+  auto session = model->NewSession();
+  ASSERT_TRUE(session.ok());
+  std::vector<float> big = MakeRows(64, 1, false), small = MakeRows(8, 2, false);
+  const void* first = (*RunRows(**session, big))[0].data();
+  EXPECT_EQ((*RunRows(**session, small))[0].data(), first);
+  EXPECT_EQ((*RunRows(**session, big))[0].data(), first);
+}
+
+TEST(XgboostBackendTest, SessionOutlivesModel) {
+  auto model = MustLoad(BinarySpec("binary.ubj"));
+  ASSERT_NE(model, nullptr);
+  auto session = model->NewSession();
+  ASSERT_TRUE(session.ok());
+  model.reset();
+  std::vector<float> x = MakeRows(3, 3, true);
+  auto out = RunRows(**session, x);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(Values((*out)[0]), XgboostPredict(ModelDir() / "binary.ubj", x));
+}
+
+TEST(XgboostBackendTest, SetsThreadsPerSession) {
+  LoadOptions options;
+  options.threads_per_session = 2;
+  auto model = MustLoad(BinarySpec(), options);
+  ASSERT_NE(model, nullptr);
+  EXPECT_EQ(dynamic_cast<const XgboostModel&>(*model).facts().nthread, 2);
+  options.threads_per_session = 0;
+  EXPECT_EQ(LoadStatus(BinarySpec(), options).message(),
+            "threads_per_session must be at least 1, got 0");
+}
+
+TEST(XgboostBackendTest, InspectReadsTheFile) {
+  auto binary = Xgb().Inspect(ModelDir() / "binary.ubj");
+  ASSERT_TRUE(binary.ok()) << binary.status().ToString();
+  EXPECT_EQ(binary->task, Task::kBinaryClassification);
+  EXPECT_EQ(binary->num_features, kFeatures);
+  EXPECT_EQ(binary->num_classes, 0);
+  EXPECT_EQ(binary->objective, "binary:logistic");
+  EXPECT_EQ(binary->feature_names,
+            (std::vector<std::string>{"age", "income", "height", "weight", "score", "tenure"}));
+  auto multi = Xgb().Inspect(ModelDir() / "multi.json");
+  ASSERT_TRUE(multi.ok());
+  EXPECT_EQ(multi->task, Task::kMulticlassClassification);
+  EXPECT_EQ(multi->num_classes, 3);
+  EXPECT_TRUE(multi->feature_names.empty());
+  auto regression = Xgb().Inspect(ModelDir() / "regression.json");
+  ASSERT_TRUE(regression.ok());
+  EXPECT_EQ(regression->task, Task::kRegression);
+  EXPECT_EQ(regression->objective, "reg:squarederror");
+  auto softmax = Xgb().Inspect(ModelDir() / "softmax.ubj");
+  ASSERT_TRUE(softmax.ok());
+  EXPECT_EQ(softmax->task, std::nullopt);
+  EXPECT_EQ(softmax->objective, "multi:softmax");
+  EXPECT_EQ(softmax->num_classes, 3);
+  EXPECT_EQ(Xgb().Inspect(ModelDir() / "absent.json").status().code(), StatusCode::kNotFound);
+}
+
+TEST(XgboostBackendTest, MapsObjectivesToTasks) {
+  EXPECT_EQ(TaskOfObjective("binary:logitraw"), Task::kBinaryClassification);
+  EXPECT_EQ(TaskOfObjective("binary:hinge"), Task::kBinaryClassification);
+  EXPECT_EQ(TaskOfObjective("multi:softprob"), Task::kMulticlassClassification);
+  EXPECT_EQ(TaskOfObjective("multi:softmax"), std::nullopt);
+  EXPECT_EQ(TaskOfObjective("count:poisson"), Task::kRegression);
+  EXPECT_EQ(TaskOfObjective("survival:cox"), Task::kRegression);
+  EXPECT_EQ(TaskOfObjective("reg:logistic"), Task::kRegression);
+}
+
+TEST(XgboostBackendTest, RefusesSignaturesThatDisagreeWithTheModel) {
+  EXPECT_EQ(
+      LoadStatus(Spec("binary.json", Task::kBinaryClassification, Shape{-1}, 5)).ToString(),
+      "INVALID_ARGUMENT: signature input 'features' has 5 features but binary.json expects 6");
+  ModelSpec fixed_batch = BinarySpec();
+  fixed_batch.signature.inputs[0].shape = Shape{4, kFeatures};
+  EXPECT_EQ(LoadStatus(fixed_batch).message(),
+            "signature input 'features' has shape [4, 6]; expected [-1, 6] for binary.json");
+  ModelSpec ints =
+      Spec("binary.json", Task::kBinaryClassification, Shape{-1}, kFeatures, DataType::kInt32);
+  EXPECT_EQ(LoadStatus(ints).message(),
+            "signature input 'features' has datatype INT32; expected FP32 or FP64");
+  ModelSpec two_inputs = BinarySpec();
+  two_inputs.signature.inputs.push_back({"more", DataType::kFp32, Shape{-1, 1}, {}});
+  EXPECT_EQ(LoadStatus(two_inputs).message(),
+            "signature has 2 inputs; an XGBoost model takes exactly one, of shape [-1, 6]");
+  ModelSpec two_outputs = BinarySpec();
+  two_outputs.signature.outputs.push_back({"more", DataType::kFp32, Shape{-1}, {}});
+  EXPECT_EQ(LoadStatus(two_outputs).message(),
+            "signature has 2 outputs; binary.json produces exactly one");
+  ModelSpec fp64_out = BinarySpec();
+  fp64_out.signature.outputs[0].datatype = DataType::kFp64;
+  EXPECT_EQ(LoadStatus(fp64_out).message(),
+            "signature output 'prediction' has datatype FP64; XGBoost produces FP32");
+  EXPECT_EQ(LoadStatus(Spec("binary.json", Task::kBinaryClassification, Shape{-1, 2})).message(),
+            "signature output 'prediction' has shape [-1, 2]; expected [-1] or [-1, 1] for "
+            "binary_classification");
+  EXPECT_EQ(LoadStatus(Spec("multi.ubj", Task::kMulticlassClassification, Shape{-1, 4})).message(),
+            "signature output 'prediction' has shape [-1, 4] but multi.ubj has 3 classes (expected "
+            "[-1, 3])");
+  EXPECT_EQ(LoadStatus(Spec("multi.ubj", Task::kMulticlassClassification, Shape{-1})).message(),
+            "signature output 'prediction' has shape [-1] but multi.ubj has 3 classes (expected "
+            "[-1, 3])");
+}
+
+TEST(XgboostBackendTest, RefusesTaskObjectiveMismatch) {
+  EXPECT_EQ(LoadStatus(Spec("binary.json", Task::kRegression, Shape{-1})).ToString(),
+            "INVALID_ARGUMENT: task regression does not match binary.json, whose objective "
+            "binary:logistic is a binary_classification objective");
+  EXPECT_EQ(LoadStatus(Spec("multi.json", Task::kBinaryClassification, Shape{-1})).message(),
+            "task binary_classification does not match multi.json, whose objective "
+            "multi:softprob is a multiclass_classification objective");
+  EXPECT_EQ(
+      LoadStatus(Spec("regression.ubj", Task::kMulticlassClassification, Shape{-1, 3})).message(),
+      "task multiclass_classification does not match regression.ubj, whose objective "
+      "reg:squarederror is a regression objective");
+  EXPECT_EQ(
+      LoadStatus(Spec("softmax.json", Task::kMulticlassClassification, Shape{-1, 3})).message(),
+      "softmax.json has objective multi:softmax, which predicts a class index; Ferry serves "
+      "class probabilities: train with objective multi:softprob");
+}
+
+TEST(XgboostBackendTest, RefusesBadOrMissingFiles) {
+  EXPECT_EQ(LoadStatus(BinarySpec("binary.bin")).ToString(),
+            "INVALID_ARGUMENT: model file 'binary.bin' has extension '.bin'; the xgboost "
+            "backend reads .json or .ubj");
+  EXPECT_EQ(Xgb().Inspect(ModelDir() / "model").status().code(), StatusCode::kInvalidArgument);
+  Status missing = LoadStatus(BinarySpec("absent.ubj"));
+  EXPECT_EQ(missing.code(), StatusCode::kNotFound);
+  EXPECT_NE(missing.message().find("absent.ubj"), std::string::npos) << missing.message();
+}
+
+// Writes `bytes` to a fresh file `name` and returns the Load status.
+Status LoadBytes(const testing::TempDir& dir, const std::string& name, std::string_view bytes) {
+  testing::WriteTextFile(dir / name, bytes);
+  ModelSpec spec = BinarySpec();
+  spec.artifact = dir / name;
+  return LoadStatus(spec);
+}
+
+void ExpectCleanLoadError(const Status& status, const std::string& name, const std::string& what) {
+  EXPECT_TRUE(status.code() == StatusCode::kDataLoss) << what << ": " << status.ToString();
+  EXPECT_NE(status.message().find(name), std::string::npos) << what << ": " << status.message();
+}
+
+// XGBoost 1.7 itself segfaults on about 1 in 60 of these prefixes.
+TEST(XgboostBackendTest, EveryTruncatedUbjIsACleanError) {
+  auto bytes = ReadFile(ModelDir() / "binary.ubj");
+  ASSERT_TRUE(bytes.ok());
+  testing::TempDir dir;
+  for (size_t cut = 0; cut < bytes->size(); ++cut) {
+    ExpectCleanLoadError(LoadBytes(dir, "cut.ubj", std::string_view(*bytes).substr(0, cut)),
+                         "cut.ubj", "cut at " + std::to_string(cut));
+  }
+  EXPECT_EQ(LoadBytes(dir, "short.ubj", std::string_view(*bytes).substr(0, 700)).message(),
+            "short.ubj is corrupt or truncated: length 12 at byte 684 does not fit in the 8 bytes "
+            "left");
+}
+
+TEST(XgboostBackendTest, TruncatedJsonIsACleanError) {
+  auto bytes = ReadFile(ModelDir() / "multi.json");
+  ASSERT_TRUE(bytes.ok());
+  testing::TempDir dir;
+  for (size_t cut = 0; cut < bytes->size(); cut += cut < 64 ? 1 : 13) {
+    ExpectCleanLoadError(LoadBytes(dir, "cut.json", std::string_view(*bytes).substr(0, cut)),
+                         "cut.json", "cut at " + std::to_string(cut));
+  }
+  Status half = LoadBytes(dir, "half.json", std::string_view(*bytes).substr(0, 500));
+  EXPECT_EQ(half.ToString(),
+            "DATA_LOSS: XGBoost cannot load half.json: Expecting: \",\", got: \"EOF\", around "
+            "character position: 500");
+}
+
+TEST(XgboostBackendTest, GarbageIsACleanError) {
+  testing::TempDir dir;
+  std::mt19937 gen(42);
+  for (int trial = 0; trial < 200; ++trial) {
+    std::string bytes(static_cast<size_t>(1 + gen() % 4096), '\0');
+    for (char& c : bytes) c = static_cast<char>(gen());
+    // Past the first checks: an object whose first key looks plausible.
+    if (trial % 2 == 1) bytes.replace(0, std::min<size_t>(bytes.size(), 2), "{L");
+    ExpectCleanLoadError(LoadBytes(dir, "garbage.ubj", bytes), "garbage.ubj",
+                         "trial " + std::to_string(trial));
+    if (trial % 2 == 1) bytes.replace(0, 2, "{\"");
+    ExpectCleanLoadError(LoadBytes(dir, "garbage.json", bytes), "garbage.json",
+                         "trial " + std::to_string(trial));
+  }
+  ExpectCleanLoadError(LoadBytes(dir, "empty.json", ""), "empty.json", "empty");
+  EXPECT_EQ(LoadBytes(dir, "other.json", "{\"a\": 1}").message(),
+            "XGBoost cannot load other.json: Invalid cast, from Null to Object");
+}
+
+TEST(XgboostBackendTest, DeepNestingIsACleanError) {
+  // Each of these overflows XGBoost 1.7's recursive parsers.
+  testing::TempDir dir;
+  std::string json = "{\"learner\":" + std::string(100000, '[');
+  EXPECT_EQ(LoadBytes(dir, "deep.json", json).message(),
+            "deep.json is corrupt or truncated: nesting deeper than 64 at byte 74");
+  std::string ubj = std::string("{L\0\0\0\0\0\0\0\1a", 11) + std::string(100000, '[');
+  EXPECT_EQ(LoadBytes(dir, "deep.ubj", ubj).message(),
+            "deep.ubj is corrupt or truncated: nesting deeper than 64 at byte 74");
+}
+
+TEST(XgboostBackendTest, ContentMustMatchTheExtension) {
+  testing::TempDir dir;
+  auto ubj = ReadFile(ModelDir() / "binary.ubj");
+  auto json = ReadFile(ModelDir() / "binary.json");
+  ASSERT_TRUE(ubj.ok() && json.ok());
+  EXPECT_EQ(LoadBytes(dir, "m.json", *ubj).message(),
+            "m.json is corrupt or truncated: expected '\"' at byte 1, got 'L' (not a JSON model; "
+            "UBJ models need the .ubj extension)");
+  EXPECT_EQ(LoadBytes(dir, "m.ubj", *json).message(),
+            "m.ubj is corrupt or truncated: expected 'L' at byte 1, got '\"'");
+}
+
+TEST(XgboostBackendTest, RefusesBadInputsAtRun) {
+  auto model = MustLoad(BinarySpec());
+  ASSERT_NE(model, nullptr);
+  auto session = model->NewSession();
+  ASSERT_TRUE(session.ok());
+  Session& s = **session;
+  std::vector<float> x = MakeRows(2, 1, false);
+  TensorView narrow(DataType::kFp32, Shape{2, 5}, x.data());
+  EXPECT_EQ(s.Run(std::span<const TensorView>(&narrow, 1)).status().ToString(),
+            "INVALID_ARGUMENT: input 'features': expected shape [-1, 6], got [2, 5]");
+  TensorView flat(DataType::kFp32, Shape{12}, x.data());
+  EXPECT_EQ(s.Run(std::span<const TensorView>(&flat, 1)).status().message(),
+            "input 'features': expected shape [-1, 6], got [12]");
+  TensorView ints(DataType::kInt32, Shape{2, 6}, x.data());
+  EXPECT_EQ(s.Run(std::span<const TensorView>(&ints, 1)).status().message(),
+            "input 'features': expected datatype FP32 or FP64, got INT32");
+  TensorView two[2] = {narrow, narrow};
+  EXPECT_EQ(s.Run(std::span<const TensorView>(two, 2)).status().message(),
+            "expected 1 input ('features'), got 2");
+  EXPECT_EQ(s.Run({}).status().message(), "expected 1 input ('features'), got 0");
+  TensorView null_data(DataType::kFp32, Shape{2, 6}, nullptr);
+  EXPECT_EQ(s.Run(std::span<const TensorView>(&null_data, 1)).status().message(),
+            "input 'features' has no data");
+  EXPECT_TRUE(RunRows(s, x).ok());  // the session still works
+}
+
+TEST(XgboostBackendTest, ConcurrentSessionsOnOneModelMatchSingleThread) {
+  auto model = MustLoad(Spec("multi.ubj", Task::kMulticlassClassification, Shape{-1, 3}));
+  ASSERT_NE(model, nullptr);
+  constexpr int kBatches = 300;
+  std::vector<std::vector<float>> batches, expected;
+  auto single = model->NewSession();
+  ASSERT_TRUE(single.ok());
+  for (int i = 0; i < kBatches; ++i) {
+    batches.push_back(MakeRows(1 + i % 50, static_cast<uint32_t>(i), true));
+    expected.push_back(Values((*RunRows(**single, batches.back()))[0]));
+  }
+  std::vector<int> mismatches(2, 0);
+  auto worker = [&](int id) {
+    auto session = model->NewSession();
+    if (!session.ok()) return;
+    for (int round = 0; round < 3; ++round) {
+      for (int i = 0; i < kBatches; ++i) {
+        int b = id == 0 ? i : kBatches - 1 - i;
+        auto out = RunRows(**session, batches[b]);
+        if (!out.ok() || Values((*out)[0]) != expected[b]) ++mismatches[id];
+      }
+    }
+  };
+  std::thread a(worker, 0), b(worker, 1);
+  a.join();
+  b.join();
+  EXPECT_EQ(mismatches, (std::vector<int>{0, 0}));
+}
+
+// Ferry's steady-state Run must allocate nothing beyond what XGBoost's own
+// call allocates.
+TEST(XgboostBackendTest, SteadyStateRunAllocatesNoMoreThanBareXgboost) {
+  auto model = MustLoad(BinarySpec("binary.ubj"));
+  ASSERT_NE(model, nullptr);
+  auto session = model->NewSession();
+  ASSERT_TRUE(session.ok());
+  std::vector<float> x = MakeRows(64, 5, true);
+  TensorView view(DataType::kFp32, Shape{64, kFeatures}, x.data());
+  auto ferry_run = [&] { return (*session)->Run(std::span<const TensorView>(&view, 1)).ok(); };
+
+  BoosterHandle bare = nullptr;
+  DMatrixHandle proxy = nullptr;
+  Must(XGBoosterCreate(nullptr, 0, &bare), "create");
+  Must(XGBoosterLoadModel(bare, (ModelDir() / "binary.ubj").c_str()), "load");
+  Must(XGBoosterSetParam(bare, "nthread", "1"), "nthread");
+  Must(XGProxyDMatrixCreate(&proxy), "proxy");
+  char array[192];
+  auto bare_run = [&] {
+    std::snprintf(array, sizeof(array),
+                  "{\"data\":[%" PRIuPTR
+                  ",true],\"shape\":[64,6],\"typestr\":\"<f4\","
+                  "\"version\":3}",
+                  reinterpret_cast<uintptr_t>(x.data()));
+    const bst_ulong* shape = nullptr;
+    bst_ulong dim = 0;
+    const float* out = nullptr;
+    return XGBoosterPredictFromDense(bare, array, kPredictConfig, proxy, &shape, &dim, &out) == 0;
+  };
+  auto count = [](auto&& run) {
+    for (int i = 0; i < 3; ++i) run();  // warm up
+    t_allocations = 0;
+    t_count_allocations = true;
+    bool ok = true;
+    for (int i = 0; i < 20; ++i) ok = run() && ok;
+    t_count_allocations = false;
+    EXPECT_TRUE(ok);
+    return t_allocations;
+  };
+  int64_t bare_allocations = count(bare_run);
+  int64_t ferry_allocations = count(ferry_run);
+  EXPECT_EQ(ferry_allocations, bare_allocations);
+  EXPECT_GT(bare_allocations, 0);  // the counter sees XGBoost's allocations
+  XGDMatrixFree(proxy);
+  XGBoosterFree(bare);
+}
+
+TEST(ArrayInterfaceTest, FormatsWhatXgboostReadsIntoAFixedBuffer) {
+  char buf[192];
+  const void* data = reinterpret_cast<const void*>(uintptr_t{140737488355328});
+  EXPECT_EQ(FormatArrayInterface(buf, data, 4096, 30, "<f8"),
+            "{\"data\":[140737488355328,true],\"shape\":[4096,30],\"typestr\":\"<f8\","
+            "\"version\":3}");
+  EXPECT_EQ(std::strlen(buf), 77u);  // NUL-terminated
+  char exact[78], small[77];         // the text and its NUL; one byte short
+  EXPECT_EQ(FormatArrayInterface(exact, data, 4096, 30, "<f8").size(), 77u);
+  EXPECT_EQ(FormatArrayInterface(small, data, 4096, 30, "<f8"), "");
+}
+
+TEST(ModelBytesCheckTest, AcceptsXgboostFilesAndRejectsLyingLengths) {
+  auto ubj = ReadFile(ModelDir() / "multi.ubj");
+  auto json = ReadFile(ModelDir() / "multi.json");
+  ASSERT_TRUE(ubj.ok() && json.ok());
+  EXPECT_TRUE(CheckUbjModel(*ubj).ok());
+  EXPECT_TRUE(CheckJsonModel(*json).ok());
+  // A key whose length runs past the end, and a typed array that does.
+  EXPECT_EQ(CheckUbjModel(std::string("{L\0\0\0\0\0\0\1\0a}", 12)).message(),
+            "length 256 at byte 2 does not fit in the 2 bytes left");
+  EXPECT_EQ(CheckUbjModel(std::string("{L\0\0\0\0\0\0\0\1a[$d#L\0\0\0\0\0\0\0\3", 24) +
+                          std::string(8, '\0') + "}")
+                .message(),
+            "length 3 at byte 16 does not fit in the 9 bytes left");
+  EXPECT_EQ(CheckUbjModel(std::string("{L\0\0\0\0\0\0\0\1aD", 12)).message(),
+            "unexpected UBJ marker 'D' at byte 11");
+}
+
+}  // namespace
+}  // namespace ferry::backends::xgboost
