@@ -98,6 +98,9 @@ int main(int argc, char** argv) {
   int rc = ferry::cli::kExitOk;
   ferry::cli::AddBundleCommands(app, rc);
   ferry::cli::AddPredictCommand(app, rc);
+  ferry::cli::AddServeCommands(app, rc);
+  ferry::cli::AddBatchCommands(app, rc);
+  ferry::cli::AddRegistryCommands(app, rc);
   CLI11_PARSE(app, argc, argv);
   return rc;
 }

@@ -11,35 +11,10 @@
 
 #include "ferry/base/files.h"
 #include "ferry/base/json_writer.h"
+#include "ferry/predict/row_encoding.h"
 
 namespace ferry::predict {
 
-namespace {
-
-void AppendCsvField(std::string* out, std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) {
-    out->append(s);
-    return;
-  }
-  out->push_back('"');
-  for (char c : s) {
-    if (c == '"') out->push_back('"');
-    out->push_back(c);
-  }
-  out->push_back('"');
-}
-
-void AppendFloat(std::string* out, float v) {
-  if (std::isnan(v)) {
-    out->append("nan");
-    return;
-  }
-  char buf[32];
-  auto r = std::to_chars(buf, buf + sizeof(buf), v);
-  out->append(buf, r.ptr);
-}
-
-}  // namespace
 
 PredictionWriter::~PredictionWriter() {
   if (file_ != nullptr && file_ != stdout) std::fclose(file_);
@@ -106,7 +81,7 @@ Status PredictionWriter::Write(const Cell& key, std::span<const Cell> kept,
     }
     for (float v : values) {
       sep();
-      AppendFloat(&buf_, v);
+      AppendCsvFloat(&buf_, v);
     }
     buf_.push_back('\n');
   } else {

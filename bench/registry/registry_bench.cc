@@ -1,0 +1,167 @@
+// Registry benchmark (docs/BENCHMARKS.md, "Registry"): register N versions,
+// resolve name@alias (p50/p99), list a model's versions, on one store URI.
+// Each Ferry figure is measured next to a reference in the same run: the
+// same lookup as one bare SQL statement through the driver, and the same
+// insert as one bare transaction. Not a test; prints a table.
+//
+//   ferry_registry_bench --uri sqlite:///tmp/b/registry.db --home /tmp/b --versions 10000
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "ferry/base/files.h"
+#include "ferry/bundle/create.h"
+#include "ferry/registry/postgres/postgres_database.h"
+#include "ferry/registry/registry.h"
+#include "ferry/registry/sqlite/sqlite_database.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using namespace ferry;
+using namespace ferry::registry;
+
+double Us(Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
+
+struct Pct {
+  double p50, p99;
+};
+Pct Percentiles(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return {v[v.size() / 2], v[std::min(v.size() - 1, v.size() * 99 / 100)]};
+}
+
+[[noreturn]] void Die(const Status& s) {
+  std::fprintf(stderr, "bench failed: %s\n", s.ToString().c_str());
+  std::exit(1);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string uri, home, source = ".";
+  int versions = 10000, full_registers = 100, lookups = 20000;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string k = argv[i], v = argv[i + 1];
+    if (k == "--uri") uri = v;
+    if (k == "--home") home = v;
+    if (k == "--source") source = v;
+    if (k == "--versions") versions = std::stoi(v);
+    if (k == "--full-registers") full_registers = std::stoi(v);
+    if (k == "--lookups") lookups = std::stoi(v);
+  }
+  if (uri.empty() || home.empty()) {
+    std::fprintf(stderr, "usage: %s --uri URI --home DIR [--source SRC] [--versions N]\n", argv[0]);
+    return 2;
+  }
+  auto reg_or = Registry::Open({home, uri, {}});
+  if (!reg_or.ok()) Die(reg_or.status());
+  Registry& reg = **reg_or;
+  Actor actor{"bench", ""};
+
+  // 1. Full registration (verify bundle + pack + blob + metadata) of a real bundle.
+  bundle::CreateOptions co;
+  co.model_file = std::filesystem::path(source) / "examples/breast-cancer/model.json";
+  co.output_dir = std::filesystem::path(home) / "bundle";
+  co.name = "full";
+  auto b = bundle::CreateBundle(co);
+  if (!b.ok()) Die(b.status());
+  auto t0 = Clock::now();
+  for (int i = 0; i < full_registers; ++i) {
+    auto v = reg.Register({co.output_dir, "", ""}, actor);
+    if (!v.ok()) Die(v.status());
+  }
+  double full_s = Us(Clock::now() - t0) / 1e6;
+
+  // 2. Registration of small bundles: blob (a distinct 2 KiB file each) + version record.
+  std::filesystem::path blob_src = std::filesystem::path(home) / "small.bin";
+  auto t1 = Clock::now();
+  for (int i = 0; i < versions; ++i) {
+    std::string bytes(2048, 'x');
+    std::snprintf(bytes.data(), bytes.size(), "small bundle %d", i);
+    if (Status s = WriteFileAtomic(blob_src, bytes); !s.ok()) Die(s);
+    auto blob = reg.artifacts().PutFile(blob_src);
+    if (!blob.ok()) Die(blob.status());
+    NewVersion nv;
+    nv.record.model = "bench";
+    nv.record.bundle_digest = "sha256:" + blob->sha256;
+    nv.record.blob_sha256 = blob->sha256;
+    nv.record.blob_bytes = blob->bytes;
+    nv.record.framework = "xgboost";
+    nv.record.task = "regression";
+    nv.record.signature_json = "{}";
+    nv.record.metrics_json = "{}";
+    auto v = reg.store().AddVersion(nv, actor);
+    if (!v.ok()) Die(v.status());
+  }
+  double small_s = Us(Clock::now() - t1) / 1e6;
+
+  // Reference for registration: the bare version INSERT in its own transaction.
+  auto raw_or = uri.rfind("sqlite://", 0) == 0 ? OpenSqliteDatabase(uri.substr(9), {})
+                                               : OpenPostgresDatabase(uri);
+  if (!raw_or.ok()) Die(raw_or.status());
+  SqlDatabase& raw = **raw_or;
+  if (Status s = raw.ExecScript("CREATE TABLE IF NOT EXISTS bench_ref (model TEXT, version "
+                                "BIGINT, blob TEXT, PRIMARY KEY (model, version))");
+      !s.ok())
+    Die(s);
+  auto t2 = Clock::now();
+  for (int i = 0; i < versions; ++i) {
+    if (Status s = raw.BeginWrite(); !s.ok()) Die(s);
+    auto q = raw.Query("INSERT INTO bench_ref VALUES ($1, $2, $3)",
+                       {std::string("bench"), int64_t{i}, std::string(64, 'a')});
+    if (!q.ok()) Die(q.status());
+    if (Status s = raw.Commit(); !s.ok()) Die(s);
+  }
+  double raw_insert_s = Us(Clock::now() - t2) / 1e6;
+
+  // 3. Resolve name@alias.
+  if (auto a = reg.SetAlias("bench", "champion", versions / 2, {}, actor); !a.ok()) Die(a.status());
+  std::vector<double> resolve_us, raw_us;
+  for (int i = 0; i < lookups; ++i) {
+    auto t = Clock::now();
+    auto v = reg.Resolve("bench@champion");
+    resolve_us.push_back(Us(Clock::now() - t));
+    if (!v.ok() || v->version != versions / 2) Die(v.ok() ? Internal("wrong version") : v.status());
+    t = Clock::now();
+    auto r = raw.Query("SELECT version FROM aliases WHERE model = $1 AND alias = $2",
+                       {std::string("bench"), std::string("champion")});
+    raw_us.push_back(Us(Clock::now() - t));
+    if (!r.ok()) Die(r.status());
+  }
+  Pct res = Percentiles(resolve_us), rawp = Percentiles(raw_us);
+
+  // 4. List the model's versions.
+  std::vector<double> list_ms, raw_list_ms;
+  for (int i = 0; i < 20; ++i) {
+    auto t = Clock::now();
+    auto l = reg.store().ListVersions("bench");
+    list_ms.push_back(Us(Clock::now() - t) / 1000);
+    if (!l.ok() || l->size() != static_cast<size_t>(versions)) Die(Internal("list"));
+    t = Clock::now();
+    auto r = raw.Query("SELECT * FROM versions WHERE model = $1 ORDER BY version",
+                       {std::string("bench")});
+    raw_list_ms.push_back(Us(Clock::now() - t) / 1000);
+    if (!r.ok()) Die(r.status());
+  }
+  Pct lst = Percentiles(list_ms), rawl = Percentiles(raw_list_ms);
+
+  std::printf("store: %s, versions: %d\n", std::string(reg.store().kind()).c_str(), versions);
+  std::printf("| metric | Ferry | reference | ratio |\n|---|---|---|---|\n");
+  std::printf("| full register (verify+pack+blob+record), versions/s | %.1f | - | - |\n",
+              full_registers / full_s);
+  std::printf(
+      "| small-bundle register (2 KiB blob + record), versions/s | %.0f | %.0f (bare "
+      "INSERT txn) | %.2f |\n",
+      versions / small_s, versions / raw_insert_s, raw_insert_s / small_s);
+  std::printf(
+      "| resolve name@alias p50 / p99, us | %.1f / %.1f | %.1f / %.1f (bare SELECT) | "
+      "%.2f / %.2f |\n",
+      res.p50, res.p99, rawp.p50, rawp.p99, res.p50 / rawp.p50, res.p99 / rawp.p99);
+  std::printf("| list %d versions p50, ms | %.1f | %.1f (bare SELECT) | %.2f |\n", versions,
+              lst.p50, rawl.p50, lst.p50 / rawl.p50);
+  return 0;
+}
