@@ -20,7 +20,7 @@ if [[ ! -f $WORK/data.csv || ! -f $WORK/model.json ]]; then
 fi
 rm -rf "$WORK/bundle"
 $FERRY bundle create --model "$WORK/model.json" --name bench -o "$WORK/bundle" >/dev/null
-MB=$(stat -c %s "$WORK/data.csv")
+MB=$(stat -L -c %s "$WORK/data.csv")
 echo "input: $(wc -l < "$WORK/data.csv") lines, $MB bytes; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 ferry_run() {  # threads cpus
