@@ -67,6 +67,12 @@ def main():
         batch("--bundle", bundle, "--input", data, "--output", p("b.csv"), "--key-column", "id")
         fails.check(read(p("b.csv")) == ref, "batch output equals ferry predict's")
 
+        # stdin to stdout.
+        r = ferry.run("batch", "--bundle", bundle, "--input", "-", "--input-format", "csv",
+                      "--output", "-", "--format", "csv", "--key-column", "id", "-q",
+                      stdin="\n".join(lines) + "\n")
+        fails.check(r.stdout == ref, "stdin to stdout equals the file run")
+
         # Quoting, CRLF, BOM, blank lines, missing values, quoted line break in a kept column.
         cells = rows[0].split(",")
         feats = cells[1:-1]

@@ -132,6 +132,11 @@ Result<BatchSummary> RunBatch(const bundle::Bundle& bundle, const BatchOptions& 
   binding.shard = options.shard;
   binding.stop_at_first_error = options.on_error == OnError::kFail;
 
+  // The model loads before any output file is touched.
+  backends::LoadOptions load;
+  load.threads_per_session = 1;
+  FERRY_ASSIGN_OR_RETURN(std::unique_ptr<backends::Model> model, bundle::LoadModel(bundle, load));
+
   // This shard's records: [begin, end) of the decoded input.
   uint64_t begin = start.data_begin;
   uint64_t end = source->random_access() ? source->size() : UINT64_MAX;
@@ -272,10 +277,6 @@ Result<BatchSummary> RunBatch(const bundle::Bundle& bundle, const BatchOptions& 
   ro.end = end;
   auto reader = std::make_unique<ChunkReader>(*source, ro, std::move(carry));
 
-  backends::LoadOptions load;
-  load.threads_per_session = 1;
-  FERRY_ASSIGN_OR_RETURN(std::unique_ptr<backends::Model> model, bundle::LoadModel(bundle, load));
-
   PipelineConfig pc;
   pc.binding = &binding;
   pc.model = model.get();
@@ -330,6 +331,7 @@ Result<BatchSummary> RunBatch(const bundle::Bundle& bundle, const BatchOptions& 
       FERRY_RETURN_IF_ERROR(checkpoint(next_offset));
       last_checkpoint = now;
     }
+    pipeline.Recycle(*std::move(r));
     if (on_progress) {
       BatchProgress p;
       p.rows_scored = summary.rows_scored;

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <set>
 
@@ -159,6 +160,7 @@ class CsvChunkParser : public ChunkParser {
     const char* data = chunk.data();
     const size_t n = chunk.size;
     const bool utf8_ok = simdjson::validate_utf8(data, n);
+    const bool quotes = std::memchr(data, '"', n) != nullptr;
     const size_t width = b_.column_role.size();
     const size_t cells_per_row = b_.cells_per_row();
     const size_t nf = static_cast<size_t>(b_.num_features);
@@ -170,7 +172,7 @@ class CsvChunkParser : public ChunkParser {
     while (pos < n) {
       size_t next;
       int64_t breaks;
-      auto outcome = splitter_.Split(data, n, pos, &next, &breaks);
+      auto outcome = splitter_.Split(data, n, pos, &next, &breaks, quotes);
       if (outcome == CsvRecordSplitter::Outcome::kUnterminatedQuote) {
         fatal_line_ = line;
         return InvalidArgument("unterminated quoted field");

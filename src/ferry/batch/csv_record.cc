@@ -57,12 +57,13 @@ size_t LastRecordEnd(const char* data, size_t n) {
 size_t FirstRecordEnd(const char* data, size_t n) { return ScanRecordEnds(data, n, true); }
 
 CsvRecordSplitter::Outcome CsvRecordSplitter::Split(const char* data, size_t n, size_t pos,
-                                                    size_t* next, int64_t* line_breaks) {
+                                                    size_t* next, int64_t* line_breaks,
+                                                    bool may_have_quotes) {
   quoted_line_break_ = false;
   const char* begin = data + pos;
   const char* nl = static_cast<const char*>(std::memchr(begin, '\n', n - pos));
   const char* end = nl == nullptr ? data + n : nl;
-  if (std::memchr(begin, '"', static_cast<size_t>(end - begin)) != nullptr) {
+  if (may_have_quotes && std::memchr(begin, '"', static_cast<size_t>(end - begin)) != nullptr) {
     return SplitQuoted(data, n, pos, next, line_breaks);
   }
   *next = nl == nullptr ? n : static_cast<size_t>(nl - data) + 1;

@@ -33,8 +33,10 @@ class CsvRecordSplitter {
   // Splits the record that starts at data[pos] (pos < n) and ends at the next unquoted line end
   // or at n. Sets *next past its line end and *line_breaks to the '\n' bytes consumed (its own
   // terminator included). The views of fields() point into `data` or into the splitter and stay
-  // valid until the next call.
-  Outcome Split(const char* data, size_t n, size_t pos, size_t* next, int64_t* line_breaks);
+  // valid until the next call. `may_have_quotes` false promises that data[pos, n) holds no '"'
+  // (the caller checked a whole chunk at once), which skips a per-record scan.
+  Outcome Split(const char* data, size_t n, size_t pos, size_t* next, int64_t* line_breaks,
+                bool may_have_quotes = true);
 
   const std::vector<std::string_view>& fields() const { return fields_; }
   // True when the last record held a line break inside a quoted field.

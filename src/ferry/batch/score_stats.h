@@ -20,9 +20,7 @@ class ScoreStats {
   // Summary of the rows added so far.
   int64_t count() const { return count_; }
   // Mean of the non-NaN scores.
-  double mean() const {
-    return finite_seen_ == 0 ? 0.0 : sum_ / static_cast<double>(finite_seen_);
-  }
+  double mean() const { return finite_seen_ == 0 ? 0.0 : sum_ / static_cast<double>(finite_seen_); }
   double min() const { return min_; }
   double max() const { return max_; }
   // q in [0, 1]; NaN scores are counted but not in the quantiles. 0 when there is no score.

@@ -27,9 +27,24 @@ std::optional<ChunkResult> ScoringPipeline::Next() {
   return f->get();
 }
 
+void ScoringPipeline::Recycle(ChunkResult&& result) {
+  MutexLock lock(pool_mu_);
+  if (spare_outputs_.size() < config_.inflight_chunks) {
+    result.output.clear();
+    spare_outputs_.push_back(std::move(result.output));
+  }
+}
+
 void ScoringPipeline::ReadLoop() {
   while (true) {
     Chunk chunk;
+    {
+      MutexLock lock(pool_mu_);
+      if (!spare_chunks_.empty()) {
+        chunk = std::move(spare_chunks_.back());
+        spare_chunks_.pop_back();
+      }
+    }
     Result<bool> more = reader_->Next(&chunk);
     raw_position_.store(source_->raw_position(), std::memory_order_relaxed);
     if (!more.ok()) {
@@ -63,11 +78,15 @@ void ScoringPipeline::WorkLoop() {
       continue;
     }
     item->promise.set_value(Process(item->chunk, *parser, **session, parsed));
+    MutexLock lock(pool_mu_);
+    if (spare_chunks_.size() < config_.inflight_chunks) {
+      spare_chunks_.push_back(std::move(item->chunk));
+    }
   }
 }
 
 ChunkResult ScoringPipeline::Process(const Chunk& chunk, ChunkParser& parser,
-                                     backends::Session& session, ParsedChunk& parsed) const {
+                                     backends::Session& session, ParsedChunk& parsed) {
   ChunkResult r;
   r.begin = chunk.begin;
   r.end = chunk.end();
@@ -93,6 +112,13 @@ ChunkResult ScoringPipeline::Process(const Chunk& chunk, ChunkParser& parser,
   const size_t width = values.size() / static_cast<size_t>(parsed.rows);
   r.scores.resize(static_cast<size_t>(parsed.rows));
   for (size_t i = 0; i < r.scores.size(); ++i) r.scores[i] = values[i * width];
+  {
+    MutexLock lock(pool_mu_);
+    if (!spare_outputs_.empty()) {
+      r.output = std::move(spare_outputs_.back());
+      spare_outputs_.pop_back();
+    }
+  }
   r.output.reserve(static_cast<size_t>(parsed.rows) * (16 + 12 * width));
   config_.encoder->AppendRows(chunk, parsed, values, &r.output);
   return r;

@@ -239,45 +239,44 @@ void Router::Handle(HttpRequest request, Responder done) {
 void Router::Infer(HttpRequest& request, const std::string& model, std::optional<int64_t> version,
                    Responder done) {
   const auto received = request.received;
-  const std::string version_label = version ? std::to_string(*version) : std::string();
-  auto finish = [this, model, version_label, received, done](const Status& s, HttpResponse r) {
-    metrics_->RecordInfer(model, version_label, s.code(),
+  auto refuse = [&](const Status& s) {
+    metrics_->RecordInfer(model, version ? std::to_string(*version) : std::string(), s.code(),
                           std::chrono::steady_clock::now() - received);
+    HttpResponse r = ErrorReply(s);
     metrics_->RecordRequest("infer", r.status);
     done(std::move(r));
   };
+  // The model first: metrics label only models that exist.
+  auto signature = service_.RequestSignature(model, version);
+  if (!signature.ok()) return refuse(signature.status());
   if (!IsJsonContentType(request.content_type)) {
-    Status s = InvalidArgument("Content-Type must be application/json, got '" +
-                               request.content_type + "'");
-    return finish(s, ErrorReply(s));
+    return refuse(InvalidArgument("Content-Type must be application/json, got '" +
+                                  request.content_type + "'"));
   }
-  auto metadata = service_.Metadata(model, version);
-  if (!metadata.ok()) return finish(metadata.status(), ErrorReply(metadata.status()));
   auto infer = std::make_unique<InferRequest>();
   infer->model = model;
   infer->version = version;
   infer->received = received;
   infer->cancelled = request.cancelled;
-  if (Status s =
-          DecodeInferRequest(request.body, metadata->signature, options_.limits, infer.get());
+  if (Status s = DecodeInferRequest(request.body, **signature, options_.limits, infer.get());
       !s.ok()) {
-    return finish(s, ErrorReply(s));
+    return refuse(s);
   }
-  service_.Infer(std::move(infer),
-                 [this, model, version_label, received, done](Result<InferResponse> result) {
-                   if (!result.ok()) {
-                     metrics_->RecordInfer(model, version_label, result.status().code(),
-                                           std::chrono::steady_clock::now() - received);
-                     HttpResponse r = ErrorReply(result.status());
-                     metrics_->RecordRequest("infer", r.status);
-                     return done(std::move(r));
-                   }
-                   HttpResponse r = JsonReply(EncodeInferResponse(*result));
-                   metrics_->RecordInfer(model, std::to_string(result->version), StatusCode::kOk,
-                                         std::chrono::steady_clock::now() - received);
-                   metrics_->RecordRequest("infer", r.status);
-                   done(std::move(r));
-                 });
+  service_.Infer(std::move(infer), [this, model, version, received,
+                                    done = std::move(done)](Result<InferResponse> result) {
+    HttpResponse r;
+    if (result.ok()) {
+      r = JsonReply(EncodeInferResponse(*result));
+      metrics_->RecordInfer(model, std::to_string(result->version), StatusCode::kOk,
+                            std::chrono::steady_clock::now() - received);
+    } else {
+      r = ErrorReply(result.status());
+      metrics_->RecordInfer(model, version ? std::to_string(*version) : std::string(),
+                            result.status().code(), std::chrono::steady_clock::now() - received);
+    }
+    metrics_->RecordRequest("infer", r.status);
+    done(std::move(r));
+  });
 }
 
 }  // namespace ferry::protocol

@@ -35,17 +35,48 @@ TransportMetrics::TransportMetrics(std::shared_ptr<monitor::MetricsRegistry> reg
                            "Connections answered 503 because max_connections were open.")
               .WithLabels({})) {}
 
-void TransportMetrics::RecordInfer(const std::string& model, const std::string& version,
+void TransportMetrics::RecordInfer(std::string_view model, std::string_view version,
                                    StatusCode outcome, std::chrono::steady_clock::duration total) {
-  const bool unknown = outcome == StatusCode::kNotFound;
-  const std::string& m = unknown ? std::string("_unknown") : model;
-  infer_requests_.WithLabels({m, unknown ? std::string() : version, LowerName(outcome)})
-      .Increment();
-  infer_duration_.WithLabels({m}).Observe(std::chrono::duration<double>(total).count());
+  if (outcome == StatusCode::kNotFound) {
+    model = "_unknown";
+    version = "";
+  }
+  monitor::Counter* counter;
+  monitor::Histogram* histogram;
+  {
+    MutexLock lock(mu_);
+    auto it = infer_children_.find(InferKeyView{model, version, outcome});
+    if (it == infer_children_.end()) {
+      monitor::Counter& c = infer_requests_.WithLabels(
+          {std::string(model), std::string(version), LowerName(outcome)});
+      it = infer_children_.emplace(InferKey{std::string(model), std::string(version), outcome}, &c)
+               .first;
+    }
+    counter = it->second;
+    auto hit = duration_children_.find(model);
+    if (hit == duration_children_.end()) {
+      monitor::Histogram& h = infer_duration_.WithLabels({std::string(model)});
+      hit = duration_children_.emplace(std::string(model), &h).first;
+    }
+    histogram = hit->second;
+  }
+  counter->Increment();
+  histogram->Observe(std::chrono::duration<double>(total).count());
 }
 
 void TransportMetrics::RecordRequest(const char* route, int http_status) {
-  requests_.WithLabels({route, std::to_string(http_status)}).Increment();
+  monitor::Counter* counter;
+  {
+    MutexLock lock(mu_);
+    auto key = std::make_pair(std::string_view(route), http_status);
+    auto it = request_children_.find(key);
+    if (it == request_children_.end()) {
+      monitor::Counter& c = requests_.WithLabels({route, std::to_string(http_status)});
+      it = request_children_.emplace(key, &c).first;
+    }
+    counter = it->second;
+  }
+  counter->Increment();
 }
 
 }  // namespace ferry::protocol

@@ -143,14 +143,12 @@ Result<VersionRecord> Registry::Resolve(const ModelRef& ref) {
     return store_->GetVersion(ref.name, std::stoll(ref.alias.substr(1)));
   }
   std::string alias = ref.alias.empty() ? "champion" : ref.alias;
-  Result<AliasRecord> a = store_->GetAlias(ref.name, alias);
-  if (!a.ok()) {
-    if (ref.alias.empty() && a.status().code() == StatusCode::kNotFound) {
-      return store_->LatestReadyVersion(ref.name);
-    }
-    return a.status();
+  Result<VersionRecord> v = store_->GetAliasTarget(ref.name, alias);
+  if (!v.ok() && ref.alias.empty() && v.status().code() == StatusCode::kNotFound &&
+      store_->GetModel(ref.name).ok()) {
+    return store_->LatestReadyVersion(ref.name);
   }
-  return store_->GetVersion(ref.name, a->version);
+  return v;
 }
 
 Result<VersionRecord> Registry::Resolve(std::string_view ref) {

@@ -79,6 +79,7 @@ class SqlStore : public Store {
     ModelRecord out;
     Status s = InTransaction([&]() -> Status {
       mu_.AssertHeld();
+      AssertLocked();  // the body runs inside InTransaction, under mu_
       std::string now = NowRfc3339();
       Status ins = db_->Query(
                           "INSERT INTO models (name, description, created_at, created_by) "
@@ -118,6 +119,7 @@ class SqlStore : public Store {
     VersionRecord v = nv.record;
     Status s = InTransaction([&]() -> Status {
       mu_.AssertHeld();
+      AssertLocked();  // the body runs inside InTransaction, under mu_
       std::string now = NowRfc3339();
       // Create the model if needed; a concurrent creator makes this a no-op.
       FERRY_ASSIGN_OR_RETURN(
@@ -189,6 +191,18 @@ class SqlStore : public Store {
       EXCLUDES(mu_) {
     MutexLock lock(mu_);
     return GetAliasLocked(model, alias);
+  }
+
+  Result<VersionRecord> GetAliasTarget(const std::string& model, const std::string& alias) override
+      EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    FERRY_ASSIGN_OR_RETURN(
+        auto rows, db_->Query("SELECT " + std::string(kVersionColumns) +
+                                  " FROM versions WHERE model = $1 AND version = (SELECT version "
+                                  "FROM aliases WHERE model = $1 AND alias = $2)",
+                              {model, alias}));
+    if (rows.empty()) return GetAliasLocked(model, alias).status();
+    return ToVersion(rows[0]);
   }
 
   Result<std::vector<AliasRecord>> ListAliases(const std::string& model) override EXCLUDES(mu_) {
@@ -285,8 +299,12 @@ class SqlStore : public Store {
     return Int(rows[0], 0) > 0;
   }
 
-  Mutex mu_;
+  // Tells the thread-safety analysis that mu_ is held: for lambdas that run
+  // inside InTransaction (the analysis does not follow them).
+  void AssertLocked() const FERRY_TSA(assert_capability(mu_)) {}
+
   const SqlDialect dialect_;
+  mutable Mutex mu_;
   std::unique_ptr<SqlDatabase> db_ PT_GUARDED_BY(mu_);
 };
 

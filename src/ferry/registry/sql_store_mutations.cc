@@ -10,6 +10,7 @@ Result<AliasRecord> SqlStore::SetAlias(const AliasMove& move, const Actor& actor
   AliasRecord out;
   Status s = InTransaction([&]() -> Status {
     mu_.AssertHeld();
+    AssertLocked();  // the body runs inside InTransaction, under mu_
     FERRY_ASSIGN_OR_RETURN(VersionRecord v, GetVersionLocked(move.model, move.version));
     std::string target = VersionRef(move.model, move.version);
     if (v.status != VersionStatus::kReady) {
@@ -53,6 +54,7 @@ Status SqlStore::DeleteAlias(const std::string& model, const std::string& alias,
   MutexLock lock(mu_);
   return InTransaction([&]() -> Status {
     mu_.AssertHeld();
+    AssertLocked();  // the body runs inside InTransaction, under mu_
     FERRY_ASSIGN_OR_RETURN(AliasRecord old, GetAliasLocked(model, alias));
     if (old.is_protected && !force) {
       return FailedPrecondition("alias '" + model + "@" + alias +
@@ -71,6 +73,7 @@ Status SqlStore::SetTag(const std::string& model, int64_t version, const std::st
   MutexLock lock(mu_);
   return InTransaction([&]() -> Status {
     mu_.AssertHeld();
+    AssertLocked();  // the body runs inside InTransaction, under mu_
     if (version == 0) {
       FERRY_RETURN_IF_ERROR(GetModelLocked(model).status());
     } else {
@@ -90,6 +93,7 @@ Status SqlStore::DeleteTag(const std::string& model, int64_t version, const std:
   MutexLock lock(mu_);
   return InTransaction([&]() -> Status {
     mu_.AssertHeld();
+    AssertLocked();  // the body runs inside InTransaction, under mu_
     FERRY_ASSIGN_OR_RETURN(auto rows, db_->Query("DELETE FROM tags WHERE model = $1 AND version "
                                                  "= $2 AND key = $3 RETURNING key",
                                                  {model, version, key}));
@@ -115,6 +119,7 @@ Status SqlStore::DeleteVersion(const std::string& model, int64_t version, const 
   MutexLock lock(mu_);
   return InTransaction([&]() -> Status {
     mu_.AssertHeld();
+    AssertLocked();  // the body runs inside InTransaction, under mu_
     FERRY_ASSIGN_OR_RETURN(VersionRecord v, GetVersionLocked(model, version));
     FERRY_ASSIGN_OR_RETURN(auto aliases, db_->Query("SELECT alias FROM aliases WHERE model = $1 "
                                                     "AND version = $2 ORDER BY alias",
@@ -140,6 +145,7 @@ Status SqlStore::DeleteModel(const std::string& model, const Actor& actor) {
   MutexLock lock(mu_);
   return InTransaction([&]() -> Status {
     mu_.AssertHeld();
+    AssertLocked();  // the body runs inside InTransaction, under mu_
     FERRY_RETURN_IF_ERROR(GetModelLocked(model).status());
     // Explicit order: aliases and evaluations reference versions.
     for (const char* sql :
@@ -156,6 +162,7 @@ Status SqlStore::AddEvaluation(const EvaluationRecord& e, const Actor& actor) {
   MutexLock lock(mu_);
   return InTransaction([&]() -> Status {
     mu_.AssertHeld();
+    AssertLocked();  // the body runs inside InTransaction, under mu_
     FERRY_RETURN_IF_ERROR(GetVersionLocked(e.model, e.version).status());
     FERRY_RETURN_IF_ERROR(
         db_->Query("INSERT INTO evaluations (model, version, passed, details, created_at, "

@@ -70,6 +70,9 @@ class Store {
 
   // NotFound if the alias is not set.
   virtual Result<AliasRecord> GetAlias(const std::string& model, const std::string& alias) = 0;
+  // The version the alias points to, in one round trip. NotFound as GetAlias.
+  virtual Result<VersionRecord> GetAliasTarget(const std::string& model,
+                                               const std::string& alias) = 0;
   // Sorted by alias name.
   virtual Result<std::vector<AliasRecord>> ListAliases(const std::string& model) = 0;
   // Points the alias at the version, atomically. NotFound for a missing

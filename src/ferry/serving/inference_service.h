@@ -121,6 +121,16 @@ class InferenceService {
                                   std::optional<int64_t> version) const = 0;
   virtual Result<ModelMetadata> Metadata(const std::string& model,
                                          std::optional<int64_t> version) const = 0;
+  // (serve-http) The signature an infer request for `model` (version) is
+  // decoded against; the transport calls it once per infer request, so an
+  // implementation should share, not copy (e.g. a shared_ptr kept per
+  // version). Errors as Metadata. Default: a copy out of Metadata().
+  virtual Result<std::shared_ptr<const Signature>> RequestSignature(
+      const std::string& model, std::optional<int64_t> version) const {
+    auto md = Metadata(model, version);
+    if (!md.ok()) return md.status();
+    return std::make_shared<const Signature>(std::move(md->signature));
+  }
   // Empty model name: every model.
   virtual Result<std::vector<ModelStats>> Stats(const std::string& model,
                                                 std::optional<int64_t> version) const = 0;
