@@ -83,11 +83,11 @@ int main(int argc, char** argv) {
   for (int64_t at = 0; at < rows; at += block) {
     const int64_t n = std::min(block, rows - at);
     char array[256];
-    std::snprintf(array, sizeof(array),
-                  "{\"data\":[%llu,true],\"shape\":[%lld,%lld],\"typestr\":\"<f4\",\"version\":3}",
-                  static_cast<unsigned long long>(
-                      reinterpret_cast<uintptr_t>(matrix.data() + at * cols)),
-                  static_cast<long long>(n), static_cast<long long>(cols));
+    std::snprintf(
+        array, sizeof(array),
+        "{\"data\":[%llu,true],\"shape\":[%lld,%lld],\"typestr\":\"<f4\",\"version\":3}",
+        static_cast<unsigned long long>(reinterpret_cast<uintptr_t>(matrix.data() + at * cols)),
+        static_cast<long long>(n), static_cast<long long>(cols));
     const bst_ulong* shape;
     bst_ulong dim;
     const float* out;

@@ -12,6 +12,7 @@
 #include "ferry/bundle/create.h"
 #include "ferry/cli/bundle_source.h"
 #include "ferry/cli/commands.h"
+#include "ferry/registry/signature_json.h"
 
 namespace fs = std::filesystem;
 
@@ -22,21 +23,6 @@ namespace {
 int Fail(const Status& s) {
   std::fprintf(stderr, "error: %s\n", s.message().c_str());
   return kExitFailure;
-}
-
-void WriteSpecJson(JsonWriter& j, const TensorSpec& s) {
-  j.BeginObject();
-  j.Key("name").String(s.name);
-  j.Key("datatype").String(DataTypeName(s.datatype));
-  j.Key("shape").BeginArray();
-  for (int64_t d : s.shape.dims()) j.Int(d);
-  j.EndArray();
-  if (!s.features.empty()) {
-    j.Key("features").BeginArray();
-    for (const auto& f : s.features) j.String(f);
-    j.EndArray();
-  }
-  j.EndObject();
 }
 
 std::string HumanSize(uint64_t bytes) {
@@ -117,14 +103,7 @@ int BundleInspect(const BundleInspectArgs& a) {
     j.Key("task").String(TaskName(m.task));
     j.Key("digest").String(digest);
     j.Key("description").String(m.description);
-    j.Key("signature").BeginObject();
-    j.Key("inputs").BeginArray();
-    for (const auto& s : m.signature.inputs) WriteSpecJson(j, s);
-    j.EndArray();
-    j.Key("outputs").BeginArray();
-    for (const auto& s : m.signature.outputs) WriteSpecJson(j, s);
-    j.EndArray();
-    j.EndObject();
+    j.Key("signature").Raw(registry::SignatureJson(m.signature));
     j.Key("baseline");
     if (baseline) {
       j.BeginObject();

@@ -9,10 +9,10 @@ class App;
 // (src/ferry/cli/<group>_cli.cc), which are the only files that include CLI11.
 namespace ferry::cli {
 
-void AddBundleCommands(CLI::App& app, int& rc);  // main.cc
-void AddPredictCommand(CLI::App& app, int& rc);  // main.cc
-void AddServeCommands(CLI::App& app, int& rc);   // serve_cli.cc
-void AddBatchCommands(CLI::App& app, int& rc);   // batch_cli.cc
+void AddBundleCommands(CLI::App& app, int& rc);    // main.cc
+void AddPredictCommand(CLI::App& app, int& rc);    // main.cc
+void AddServeCommands(CLI::App& app, int& rc);     // serve_cli.cc
+void AddBatchCommands(CLI::App& app, int& rc);     // batch_cli.cc
 void AddRegistryCommands(CLI::App& app, int& rc);  // registry_cli.cc: models, registry
 
 }  // namespace ferry::cli

@@ -15,7 +15,6 @@
 
 namespace ferry::predict {
 
-
 PredictionWriter::~PredictionWriter() {
   if (file_ != nullptr && file_ != stdout) std::fclose(file_);
   if (!committed_ && !tmp_path_.empty()) ::unlink(tmp_path_.c_str());
