@@ -20,6 +20,7 @@ struct HttpRequest {
   std::string body;                                // decoded (de-chunked) body
   std::chrono::steady_clock::time_point received;  // when the header was read
   serving::CancelFlag cancelled;                   // set when the client goes away; may be null
+  serving::Executor* executor = nullptr;           // the server's I/O threads; may be null
 };
 
 struct HttpResponse {

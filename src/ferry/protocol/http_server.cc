@@ -25,7 +25,20 @@ using tcp = net::ip::tcp;
 
 class Session;
 
+// Posts core tasks (inline batches) to the I/O threads.
+class IoExecutor final : public serving::Executor {
+ public:
+  explicit IoExecutor(net::io_context& ioc) : ioc_(ioc) {}
+  void Post(std::function<void()> task) override { net::post(ioc_, std::move(task)); }
+
+ private:
+  net::io_context& ioc_;
+};
+
 struct HttpServer::Impl {
+  // The concurrency hint lets Asio skip waking the reactor for work posted
+  // from its only thread.
+  explicit Impl(int io_threads) : ioc(io_threads) {}
   // Declared before the io_context: sessions destroyed with its queued
   // handlers still update these.
   HttpServerOptions options;
@@ -39,6 +52,7 @@ struct HttpServer::Impl {
   std::vector<std::weak_ptr<Session>> sessions GUARDED_BY(mu);
   net::io_context ioc;
   tcp::acceptor acceptor{ioc};
+  IoExecutor executor{ioc};
   std::vector<std::thread> threads;
 
   void Accept();
@@ -48,8 +62,8 @@ struct HttpServer::Impl {
   void ForEachSession(F f) EXCLUDES(mu);
 };
 
-// One connection. Lives as long as an operation on it is pending; all its
-// handlers run on its strand.
+// One connection. Lives as long as an operation on it is pending; its
+// handlers never run concurrently (a strand, or the only I/O thread).
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, HttpServer::Impl& server, bool refuse)
@@ -156,19 +170,28 @@ class Session : public std::enable_shared_from_this<Session> {
     request.received = received_;
     cancel_ = std::make_shared<std::atomic<bool>>(false);
     request.cancelled = cancel_;
+    request.executor = &server_.executor;
     state_ = State::kInRouter;
     server_.in_flight.fetch_add(1);
-    WatchForDisconnect();
     server_.router->Handle(std::move(request), [self = shared_from_this()](HttpResponse r) {
       net::dispatch(self->stream_.get_executor(),
                     [self, r = std::move(r)]() mutable { self->Respond(std::move(r)); });
     });
+    // Watch only a request that is still waiting once the handlers ready now
+    // (often including the batch that answers it) have run: arming the watch
+    // costs a system call.
+    if (state_ == State::kInRouter) {
+      net::post(stream_.get_executor(), [self = shared_from_this()] {
+        if (self->state_ == State::kInRouter) self->WatchForDisconnect();
+      });
+    }
   }
 
   // While the router holds the request, a readable socket with nothing to
   // read means the client closed: the request is cancelled. (Bytes of a
   // pipelined next request end the watch.)
   void WatchForDisconnect() {
+    watching_ = true;
     stream_.socket().async_wait(tcp::socket::wait_read,
                                 [self = shared_from_this()](beast::error_code ec) {
                                   if (ec || self->state_ != State::kInRouter) return;
@@ -181,8 +204,11 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Respond(HttpResponse r) {
     state_ = State::kWriting;
-    beast::error_code ec;
-    stream_.socket().cancel(ec);  // ends the disconnect watch
+    if (watching_) {
+      watching_ = false;
+      beast::error_code ec;
+      stream_.socket().cancel(ec);  // ends the disconnect watch
+    }
     Write(std::move(r), true);
   }
 
@@ -233,6 +259,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::chrono::steady_clock::time_point received_;
   State state_ = State::kIdle;
   bool keep_alive_ = true;
+  bool watching_ = false;  // a disconnect watch is armed
   unsigned version_ = 11;
 };
 
@@ -255,7 +282,12 @@ void HttpServer::Impl::ForEachSession(F f) {
 }
 
 void HttpServer::Impl::Accept() {
-  acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+  // One I/O thread serializes every handler: a strand per connection would
+  // only add cost.
+  net::any_io_executor conn_executor = options.io_threads == 1
+                                           ? net::any_io_executor(ioc.get_executor())
+                                           : net::any_io_executor(net::make_strand(ioc));
+  acceptor.async_accept(conn_executor, [this](beast::error_code ec, tcp::socket socket) {
     if (ec) {
       if (!acceptor.is_open()) return;  // stopped
       return Accept();
@@ -285,7 +317,7 @@ Status HttpServerOptions::Validate() const {
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& options,
                                                       Router& router) {
   FERRY_RETURN_IF_ERROR(options.Validate());
-  auto impl = std::make_unique<Impl>();
+  auto impl = std::make_unique<Impl>(options.io_threads);
   impl->options = options;
   impl->router = &router;
   beast::error_code ec;

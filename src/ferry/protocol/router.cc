@@ -258,6 +258,7 @@ void Router::Infer(HttpRequest& request, const std::string& model, std::optional
   infer->version = version;
   infer->received = received;
   infer->cancelled = request.cancelled;
+  infer->executor = request.executor;
   if (Status s = DecodeInferRequest(request.body, **signature, options_.limits, infer.get());
       !s.ok()) {
     return refuse(s);

@@ -24,6 +24,16 @@ namespace ferry::serving {
 // whose flag is set before executing it (and answers it kCancelled).
 using CancelFlag = std::shared_ptr<std::atomic<bool>>;
 
+// Runs tasks on the transport's I/O threads, after the I/O completions that
+// are ready now (so requests read in one round can run as one batch, without
+// a thread handoff). Implemented by the transport; thread-safe; outlives
+// every request that names it and the core's use of it.
+class Executor {
+ public:
+  virtual ~Executor() = default;
+  virtual void Post(std::function<void()> task) = 0;
+};
+
 struct InferRequest {
   std::string model;
   std::optional<int64_t> version;     // empty: the model's default (highest ready) version
@@ -37,6 +47,7 @@ struct InferRequest {
   std::optional<int64_t> timeout_us;           // empty: the model's default_timeout_us (0 = none)
   std::chrono::steady_clock::time_point received;  // when the transport read the request
   CancelFlag cancelled;                            // may be null
+  Executor* executor = nullptr;                    // may be null: the core's worker threads run it
 };
 
 struct NamedTensor {

@@ -128,6 +128,19 @@ void ModelServer::Infer(std::unique_ptr<InferRequest> request, InferCallback don
   done(std::move(last));
 }
 
+Result<std::shared_ptr<const Signature>> ModelServer::RequestSignature(
+    const std::string& model, std::optional<int64_t> version) const {
+  if (std::shared_ptr<ModelEntry> entry = FindModel(model)) {
+    auto served = entry->Route(version);
+    if (served.ok()) {
+      const std::shared_ptr<ServedVersion>& v = *served;
+      return std::shared_ptr<const Signature>(v, &v->model().signature());
+    }
+  }
+  // Not routable now: the Metadata-based answer (and its errors).
+  return InferenceService::RequestSignature(model, version);
+}
+
 bool ModelServer::Live() const { return true; }
 
 bool ModelServer::Ready() const {

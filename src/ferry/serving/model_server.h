@@ -62,6 +62,9 @@ class ModelServer final : public InferenceService {
   Result<bool> ModelReady(const std::string& model, std::optional<int64_t> version) const override;
   Result<ModelMetadata> Metadata(const std::string& model,
                                  std::optional<int64_t> version) const override;
+  // The routed version's signature, shared (no copy per request).
+  Result<std::shared_ptr<const Signature>> RequestSignature(
+      const std::string& model, std::optional<int64_t> version) const override;
   Result<std::vector<ModelStats>> Stats(const std::string& model,
                                         std::optional<int64_t> version) const override;
   std::vector<RepositoryEntry> RepositoryIndex(bool ready_only) const override;

@@ -97,6 +97,19 @@ const std::vector<Setting>& Table() {
         "Parallel executions: worker threads, each with its own backend session."},
        IntField<ModelSettings>(&ModelSettings::instances),
        nullptr},
+      {{"run_on_io_threads", SettingScope::kModel, "boolean", "true",
+        "With max_queue_delay_us 0, run a batch on the I/O thread that read its requests, "
+        "after the other requests read in the same round: no thread handoff, the fastest for "
+        "small models. false: always hand batches to the instances' worker threads (keeps a "
+        "slow model from delaying other connections' I/O)."},
+       [](const YAML::Node& n, const std::string& where, ModelSettings* s) -> Status {
+         if (!n.IsScalar() || (n.Scalar() != "true" && n.Scalar() != "false")) {
+           return InvalidArgument(where + ": expected true or false");
+         }
+         s->run_on_io_threads = n.Scalar() == "true";
+         return Status::Ok();
+       },
+       nullptr},
       {{"max_queue_size", SettingScope::kModel, "integer (requests)", "1024",
         "Most requests waiting per model version; past it a request is shed at once "
         "(HTTP 429 with Retry-After)."},

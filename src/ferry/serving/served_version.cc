@@ -55,6 +55,8 @@ Result<std::unique_ptr<ServedVersion>> ServedVersion::Start(Params params) {
   std::unique_ptr<ServedVersion> served(new ServedVersion(std::move(params)));
   ServedVersion& s = *served;
   s.num_features_ = static_cast<size_t>(sig.inputs[0].shape.dim(1));
+  s.run_inline_ =
+      s.params_.settings.run_on_io_threads && s.params_.settings.max_queue_delay_us == 0;
   for (int i = 0; i < s.params_.settings.instances; ++i) {
     FERRY_ASSIGN_OR_RETURN(std::unique_ptr<backends::Session> session,
                            s.params_.model->NewSession());
@@ -68,15 +70,18 @@ Result<std::unique_ptr<ServedVersion>> ServedVersion::Start(Params params) {
       if (!run.ok())
         return run.status().WithContext("warm-up of model '" + s.params_.model_name + "'");
     }
-    s.sessions_.push_back(std::move(session));
+    auto slot = std::make_unique<Slot>(
+        Slot{std::move(session),
+             Tensor(DataType::kFp32, Shape{0, static_cast<int64_t>(s.num_features_)})});
+    s.slots_.push_back(std::move(slot));
   }
   {
     MutexLock lock(s.mu_);
-    s.active_workers_ = static_cast<int>(s.sessions_.size());
+    s.active_workers_ = static_cast<int>(s.slots_.size());
+    for (auto& slot : s.slots_) s.idle_.push_back(slot.get());
   }
-  for (auto& session : s.sessions_) {
-    backends::Session* raw = session.get();
-    s.workers_.emplace_back([&s, raw] { s.WorkerLoop(*raw); });
+  for (size_t i = 0; i < s.slots_.size(); ++i) {
+    s.workers_.emplace_back([&s] { s.WorkerLoop(); });
   }
   if (s.params_.metrics.ready) s.params_.metrics.ready->Set(1);
   return served;
@@ -143,6 +148,9 @@ Status ServedVersion::Enqueue(std::unique_ptr<InferRequest>& request, InferCallb
     return DeadlineExceeded("deadline exceeded before the request was queued (timeout " +
                             std::to_string(timeout_us) + " us)");
   }
+  Executor* post_to = nullptr;  // post RunInline there
+  std::shared_ptr<ServedVersion> keep;
+  bool notify_worker = true;
   {
     MutexLock lock(mu_);
     if (!accepting_) {
@@ -156,12 +164,29 @@ Status ServedVersion::Enqueue(std::unique_ptr<InferRequest>& request, InferCallb
                                std::to_string(queued_) + " requests); retry later");
     }
     const size_t level = static_cast<size_t>(request->priority);
+    if (run_inline_ && request->executor != nullptr) {
+      // The posted task (or the one running) takes it; when every Slot is
+      // busy, whoever holds one takes it next (a task posts itself again, a
+      // worker loops).
+      if ((keep = weak_from_this().lock())) {
+        executor_ = request->executor;
+        notify_worker = false;
+        if (!inline_posted_ && !idle_.empty()) {
+          inline_posted_ = true;
+          post_to = executor_;
+        }
+      }
+    }
     levels_[level].push_back(Pending{std::move(request), std::move(done), now, deadline, received});
     ++queued_;
   }
   if (params_.metrics.queue_depth) params_.metrics.queue_depth->Increment();
   if (params_.metrics.inflight) params_.metrics.inflight->Increment();
-  cv_.notify_one();
+  if (post_to != nullptr) {
+    post_to->Post([self = std::move(keep)] { self->RunInline(); });
+  } else if (notify_worker) {
+    cv_.notify_one();
+  }
   return Status::Ok();
 }
 
@@ -180,9 +205,9 @@ bool ServedVersion::Drain(TimePoint deadline) {
   {
     MutexLock lock(mu_);
     MutexAdapter adapter{mu_};
-    while (active_workers_ > 0) {
+    while (active_workers_ > 0 || inline_running_ > 0) {
       if (cv_.wait_until(adapter, deadline) == std::cv_status::timeout) {
-        timed_out = active_workers_ > 0;
+        timed_out = active_workers_ > 0 || inline_running_ > 0;
         break;
       }
     }
@@ -222,73 +247,124 @@ std::vector<ServedVersion::Pending> ServedVersion::TakeAllQueued() {
   return out;
 }
 
-bool ServedVersion::NextWork(Taken* taken) {
-  MutexLock lock(mu_);
-  MutexAdapter adapter{mu_};
+TimePoint ServedVersion::TakeNow(Taken* taken) {
+  mu_.AssertHeld();
   std::vector<QueuedItem> snapshot;
   std::vector<std::pair<size_t, size_t>> where;  // (level, index) per snapshot item
   const size_t limit = static_cast<size_t>(params_.settings.max_batch_size) + kLookahead;
+  for (size_t l = 0; l < levels_.size() && snapshot.size() < limit; ++l) {
+    for (size_t i = 0; i < levels_[l].size() && snapshot.size() < limit; ++i) {
+      const Pending& p = levels_[l][i];
+      snapshot.push_back(QueuedItem{p.request->input.shape().dim(0), p.enqueued, p.deadline,
+                                    p.request->cancelled && p.request->cancelled->load()});
+      where.emplace_back(l, i);
+    }
+  }
+  BatchDecision d = Decide(snapshot, Clock::now(), params_.settings);
+  if (d.batch.empty() && d.expired.empty() && d.cancelled.empty()) return d.wake_at;
+  // Move the chosen requests out, then erase the holes (per level, the
+  // snapshot covers a prefix of the FIFO).
+  std::vector<bool> removed(snapshot.size(), false);
+  const std::pair<const std::vector<size_t>*, std::vector<Pending>*> moves[] = {
+      {&d.batch, &taken->batch}, {&d.expired, &taken->expired}, {&d.cancelled, &taken->cancelled}};
+  for (const auto& [indices, to] : moves) {
+    for (size_t k : *indices) {
+      to->push_back(std::move(levels_[where[k].first][where[k].second]));
+      removed[k] = true;
+    }
+  }
+  for (size_t l = 0; l < levels_.size(); ++l) {
+    auto& q = levels_[l];
+    size_t k = 0;
+    // Compact only the covered prefix; unaffected tail stays in place.
+    while (k < where.size() && where[k].first != l) ++k;
+    size_t covered = 0;
+    for (size_t j = k; j < where.size() && where[j].first == l; ++j) ++covered;
+    size_t write = 0;
+    for (size_t read = 0; read < covered; ++read) {
+      if (!removed[k + read]) {
+        if (write != read) q[write] = std::move(q[read]);
+        ++write;
+      }
+    }
+    if (write != covered) {
+      q.erase(q.begin() + static_cast<long>(write), q.begin() + static_cast<long>(covered));
+    }
+  }
+  const size_t n = taken->batch.size() + taken->expired.size() + taken->cancelled.size();
+  queued_ -= n;
+  if (params_.metrics.queue_depth) params_.metrics.queue_depth->Add(-static_cast<double>(n));
+  return TimePoint::max();
+}
+
+bool ServedVersion::NextWork(Taken* taken, Slot** slot) {
+  MutexLock lock(mu_);
+  MutexAdapter adapter{mu_};
   while (true) {
     if (stop_ || (queued_ == 0 && !accepting_)) {
       --active_workers_;
       cv_.notify_all();
       return false;
     }
-    snapshot.clear();
-    where.clear();
-    for (size_t l = 0; l < levels_.size() && snapshot.size() < limit; ++l) {
-      for (size_t i = 0; i < levels_[l].size() && snapshot.size() < limit; ++i) {
-        const Pending& p = levels_[l][i];
-        snapshot.push_back(QueuedItem{p.request->input.shape().dim(0), p.enqueued, p.deadline,
-                                      p.request->cancelled && p.request->cancelled->load()});
-        where.emplace_back(l, i);
+    TimePoint wake_at = TimePoint::max();
+    if (queued_ > 0 && idle_.empty()) {
+      ++workers_waiting_for_slot_;
+      cv_.wait(adapter);
+      --workers_waiting_for_slot_;
+      continue;
+    }
+    if (queued_ > 0) {
+      wake_at = TakeNow(taken);
+      if (!taken->empty()) {
+        *slot = idle_.back();
+        idle_.pop_back();
+        return true;
       }
     }
-    const TimePoint now = Clock::now();
-    BatchDecision d = Decide(snapshot, now, params_.settings);
-    if (!d.batch.empty() || !d.expired.empty() || !d.cancelled.empty()) {
-      // Move the chosen requests out, then erase the holes (per level, the
-      // snapshot covers a prefix of the FIFO).
-      std::vector<bool> removed(snapshot.size(), false);
-      const std::pair<const std::vector<size_t>*, std::vector<Pending>*> moves[] = {
-          {&d.batch, &taken->batch},
-          {&d.expired, &taken->expired},
-          {&d.cancelled, &taken->cancelled}};
-      for (const auto& [indices, to] : moves) {
-        for (size_t k : *indices) {
-          to->push_back(std::move(levels_[where[k].first][where[k].second]));
-          removed[k] = true;
-        }
-      }
-      for (size_t l = 0; l < levels_.size(); ++l) {
-        auto& q = levels_[l];
-        size_t write = 0, read = 0;
-        size_t k = 0;
-        // Compact only the covered prefix; unaffected tail stays in place.
-        while (k < where.size() && where[k].first != l) ++k;
-        size_t covered = 0;
-        for (size_t j = k; j < where.size() && where[j].first == l; ++j) ++covered;
-        for (read = 0; read < covered; ++read) {
-          if (!removed[k + read]) {
-            if (write != read) q[write] = std::move(q[read]);
-            ++write;
-          }
-        }
-        if (write != covered) {
-          q.erase(q.begin() + static_cast<long>(write), q.begin() + static_cast<long>(covered));
-        }
-      }
-      const size_t n = taken->batch.size() + taken->expired.size() + taken->cancelled.size();
-      queued_ -= n;
-      if (params_.metrics.queue_depth) params_.metrics.queue_depth->Add(-static_cast<double>(n));
-      return true;
-    }
-    if (d.wake_at == TimePoint::max()) {
+    if (wake_at == TimePoint::max()) {
       cv_.wait(adapter);
     } else {
-      cv_.wait_until(adapter, d.wake_at);
+      cv_.wait_until(adapter, wake_at);
     }
   }
+}
+
+void ServedVersion::ReturnSlot(Slot* slot) {
+  mu_.AssertHeld();
+  idle_.push_back(slot);
+  // Idle workers are not woken: the one returning the Slot (or the next
+  // posted task) takes what is queued. Drain waits for batches to end.
+  if (workers_waiting_for_slot_ > 0 || !accepting_) cv_.notify_all();
+}
+
+void ServedVersion::RunInline() {
+  Taken taken;
+  Slot* slot = nullptr;
+  {
+    MutexLock lock(mu_);
+    inline_posted_ = false;
+    if (stop_ || queued_ == 0 || idle_.empty()) return;
+    TakeNow(&taken);
+    if (taken.empty()) return;  // cannot happen with max_queue_delay_us 0; workers wait then
+    slot = idle_.back();
+    idle_.pop_back();
+    ++inline_running_;
+  }
+  Answer(taken, *slot);
+  Executor* post_to = nullptr;
+  std::shared_ptr<ServedVersion> keep;
+  {
+    MutexLock lock(mu_);
+    --inline_running_;
+    ReturnSlot(slot);
+    if (queued_ > 0 && !inline_posted_ && !stop_ && executor_ != nullptr) {
+      if ((keep = weak_from_this().lock())) {
+        inline_posted_ = true;
+        post_to = executor_;
+      }
+    }
+  }
+  if (post_to != nullptr) post_to->Post([self = std::move(keep)] { self->RunInline(); });
 }
 
 void ServedVersion::Fail(Pending& p, Status status) {
@@ -300,18 +376,20 @@ void ServedVersion::Fail(Pending& p, Status status) {
   done(std::move(status));
 }
 
-void ServedVersion::WorkerLoop(backends::Session& session) {
-  Tensor batch_buffer(DataType::kFp32, Shape{0, static_cast<int64_t>(num_features_)});
+void ServedVersion::WorkerLoop() {
   Taken taken;
-  while (NextWork(&taken)) {
-    Answer(taken, batch_buffer, session);
-    taken.batch.clear();
-    taken.expired.clear();
-    taken.cancelled.clear();
+  Slot* slot = nullptr;
+  while (NextWork(&taken, &slot)) {
+    Answer(taken, *slot);
+    taken.clear();
+    MutexLock lock(mu_);
+    ReturnSlot(slot);
   }
 }
 
-void ServedVersion::Answer(Taken& taken, Tensor& batch_buffer, backends::Session& session) {
+void ServedVersion::Answer(Taken& taken, Slot& slot) {
+  Tensor& batch_buffer = slot.batch_buffer;
+  backends::Session& session = *slot.session;
   const TimePoint dispatched = Clock::now();
   for (Pending& p : taken.expired) {
     if (params_.metrics.timed_out) params_.metrics.timed_out->Increment();

@@ -17,11 +17,15 @@
 #include "ferry/serving/version_stats.h"
 
 // One loaded model version taking traffic: its bounded priority queue, the
-// dynamic batcher and `instances` worker threads, each with its own backend
-// Session. No lock is held across Session::Run.
+// dynamic batcher, `instances` backend Sessions and as many worker threads.
+// A batch runs on a worker, or (run_on_io_threads, max_queue_delay_us 0, a
+// request that names an Executor) as a task posted to the transport's I/O
+// threads: requests read in the same round then form one batch without a
+// thread handoff. Either way a batch holds one idle Session; no lock is held
+// across Session::Run.
 namespace ferry::serving {
 
-class ServedVersion {
+class ServedVersion : public std::enable_shared_from_this<ServedVersion> {
  public:
   struct Params {
     std::string model_name;
@@ -46,7 +50,7 @@ class ServedVersion {
 
   // Checks the request against the signature and settings and queues it.
   // On OK, `request` and `done` were taken and `done` will be called exactly
-  // once from a worker thread. On error nothing was taken and the caller
+  // once, from a worker or an Executor task. On error nothing was taken and the caller
   // answers: kInvalidArgument, kResourceExhausted (queue full),
   // kDeadlineExceeded (already past), or kUnavailable when this version no
   // longer accepts (draining: route the request again).
@@ -73,18 +77,37 @@ class ServedVersion {
     TimePoint deadline;
     TimePoint received;
   };
-  struct Taken {  // what a worker removed from the queue in one decision
+  struct Taken {  // what one decision removed from the queue
     std::vector<Pending> batch;
     std::vector<Pending> expired;
     std::vector<Pending> cancelled;
+    bool empty() const { return batch.empty() && expired.empty() && cancelled.empty(); }
+    void clear() {
+      batch.clear();
+      expired.clear();
+      cancelled.clear();
+    }
+  };
+  // A Session and the buffer its batches are gathered into.
+  struct Slot {
+    std::unique_ptr<backends::Session> session;
+    Tensor batch_buffer;
   };
 
   explicit ServedVersion(Params params);
   Status Validate(const InferRequest& request) const;
-  void WorkerLoop(backends::Session& session);
-  // Waits for work; returns false when the worker should exit.
-  bool NextWork(Taken* taken) EXCLUDES(mu_);
-  void Answer(Taken& taken, Tensor& batch_buffer, backends::Session& session);
+  void WorkerLoop();
+  // Waits for work and an idle Slot; returns false when the worker should exit.
+  bool NextWork(Taken* taken, Slot** slot) EXCLUDES(mu_);
+  // Applies one batching decision to the queue now: moves what it picks into
+  // `taken`. Returns when to decide again if nothing was picked.
+  TimePoint TakeNow(Taken* taken) REQUIRES(mu_);
+  // The Executor task: runs one batch on an idle Slot, then posts itself
+  // again while work is queued.
+  void RunInline() EXCLUDES(mu_);
+  // Gives `slot` back; wakes a worker that waits for one.
+  void ReturnSlot(Slot* slot) REQUIRES(mu_);
+  void Answer(Taken& taken, Slot& slot);
   void Fail(Pending& p, Status status);
   // The response for `req`, whose rows start at `row_offset` of the batch.
   Result<InferResponse> Slice(InferRequest& req, std::span<const Tensor> outputs,
@@ -101,8 +124,16 @@ class ServedVersion {
   bool accepting_ GUARDED_BY(mu_) = true;
   bool stop_ GUARDED_BY(mu_) = false;  // exit even with work queued
   int active_workers_ GUARDED_BY(mu_) = 0;
+  int workers_waiting_for_slot_ GUARDED_BY(mu_) = 0;
+  int inline_running_ GUARDED_BY(mu_) = 0;
+  bool inline_posted_ GUARDED_BY(mu_) = false;
+  // The Executor of the latest request that named one (the transport's,
+  // which outlives the versions it feeds).
+  Executor* executor_ GUARDED_BY(mu_) = nullptr;
+  std::vector<Slot*> idle_ GUARDED_BY(mu_);
+  bool run_inline_ = false;  // settings allow Executor tasks
 
-  std::vector<std::unique_ptr<backends::Session>> sessions_;
+  std::vector<std::unique_ptr<Slot>> slots_;
   std::vector<std::thread> workers_;
 };
 

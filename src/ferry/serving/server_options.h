@@ -28,6 +28,10 @@ struct ModelSettings {
   std::vector<int64_t> preferred_batch_sizes;
   // Parallel executions (worker threads, one backend Session each).
   int instances = 1;
+  // With max_queue_delay_us 0: a request read by the HTTP server is batched
+  // and run on the I/O thread that read it, after the other requests read in
+  // the same round (no thread handoff); false: always on the workers.
+  bool run_on_io_threads = true;
   // Most requests waiting in the queue; a request past it is refused at once
   // (RESOURCE_EXHAUSTED → HTTP 429 with Retry-After).
   int64_t max_queue_size = 1024;
