@@ -191,6 +191,49 @@ TEST(ModelServerTest, FailedReloadKeepsTheOldVersionServing) {
   ASSERT_TRUE(res.ok()) << res.status().ToString();
 }
 
+TEST(ModelServerTest, SwapSourceMovesAModelToAnotherVersionAndKeepsItOnFailure) {
+  TempDir tmp;
+  MakeExampleBundle(tmp / "a");
+  CopyBundle(tmp / "a", tmp / "b");
+  CopyBundle(tmp / "a", tmp / "broken");
+  std::ofstream(tmp / "broken" / "model.json") << "{broken";
+  ServerOptions o;
+  o.models.push_back({"bc", tmp / "a", 3, {{"registry_version", "bc:3"}}});
+  auto server = ModelServer::Create(o);
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  EXPECT_EQ(Call(**server, MakeRequest("bc", ExampleRows(1)))->version, 3);
+  EXPECT_EQ((*server)->Metadata("bc", std::nullopt)->parameters.at("registry_version"), "bc:3");
+
+  // A lower version number (a rollback) takes over too: the old one is unloaded.
+  ASSERT_TRUE((*server)->SwapSource({"bc", tmp / "b", 2, {{"registry_version", "bc:2"}}}).ok());
+  auto md = (*server)->Metadata("bc", std::nullopt);
+  EXPECT_EQ(States(*md), "2:READY 3:UNLOADED");
+  EXPECT_EQ(md->parameters.at("registry_version"), "bc:2");
+  EXPECT_EQ(Call(**server, MakeRequest("bc", ExampleRows(1)))->version, 2);
+
+  Status bad = (*server)->SwapSource({"bc", tmp / "broken", 5, {}});
+  EXPECT_FALSE(bad.ok());
+  EXPECT_EQ(bad.message().rfind("model 'bc' version 5: ", 0), 0u) << bad.message();
+  md = (*server)->Metadata("bc", std::nullopt);
+  EXPECT_EQ(States(*md), "2:READY 3:UNLOADED 5:FAILED");
+  EXPECT_EQ(md->parameters.at("registry_version"), "bc:2");  // the serving version's
+  EXPECT_EQ(Call(**server, MakeRequest("bc", ExampleRows(1)))->version, 2);
+
+  ASSERT_TRUE((*server)->MarkVersionFailed("bc", 6, "blob is corrupt").ok());
+  md = (*server)->Metadata("bc", std::nullopt);
+  EXPECT_EQ(States(*md), "2:READY 3:UNLOADED 5:FAILED 6:FAILED");
+  EXPECT_EQ(md->versions.back().reason, "blob is corrupt");
+  EXPECT_TRUE((*server)->MarkVersionFailed("bc", 2, "ignored").ok());  // READY stays READY
+  EXPECT_EQ(States(*(*server)->Metadata("bc", std::nullopt)),
+            "2:READY 3:UNLOADED 5:FAILED 6:FAILED");
+
+  // An explicit load reloads what the source is now.
+  ASSERT_TRUE((*server)->LoadModel("bc").ok());
+  EXPECT_EQ(Call(**server, MakeRequest("bc", ExampleRows(1)))->version, 2);
+  EXPECT_EQ((*server)->SwapSource({"nope", tmp / "a", 1, {}}).code(), StatusCode::kNotFound);
+  EXPECT_EQ((*server)->MarkVersionFailed("nope", 1, "x").code(), StatusCode::kNotFound);
+}
+
 TEST(ModelServerTest, UnloadAndLoadAgain) {
   Repo repo;
   repo.Add(1);

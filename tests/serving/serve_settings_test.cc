@@ -107,6 +107,8 @@ TEST(ServeSettingsTest, HelpAndDocsListEverySettingWithItsDefault) {
   EXPECT_EQ(documented("shutdown_timeout_ms"), std::to_string(server.shutdown_timeout_ms));
   EXPECT_EQ(documented("repository_poll_interval_ms"),
             std::to_string(server.repository_poll_interval_ms));
+  EXPECT_EQ(documented("registry_poll_interval_ms"),
+            std::to_string(server.registry_poll_interval_ms));
 }
 
 TEST(ServeSettingsTest, ModelSourceParsing) {

@@ -101,6 +101,7 @@ int main(int argc, char** argv) {
   ferry::cli::AddServeCommands(app, rc);
   ferry::cli::AddBatchCommands(app, rc);
   ferry::cli::AddRegistryCommands(app, rc);
+  ferry::cli::AddPipelineCommands(app, rc);
   CLI11_PARSE(app, argc, argv);
   return rc;
 }

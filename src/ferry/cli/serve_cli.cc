@@ -19,7 +19,14 @@ void AddServeCommands(CLI::App& app, int& rc) {
       "Serve models over HTTP with the Open Inference Protocol (v2): dynamic batching, "
       "admission control, hot swap, Prometheus /metrics");
   s->add_option("--model", args.models,
-                "NAME=BUNDLE_DIR: serve the bundle folder as model NAME, version 1 (repeatable)");
+                "NAME=BUNDLE_DIR: serve the bundle folder as model NAME, version 1; or a registry "
+                "reference NAME@ALIAS, NAME:VERSION or NAME (champion, else latest): served as "
+                "model NAME with the registry's version number, following the alias as it moves "
+                "(repeatable)");
+  s->add_option("--registry", args.registry,
+                "Model registry URI (sqlite:///PATH or postgresql://...); default $FERRY_REGISTRY, "
+                "else sqlite:///$FERRY_HOME/registry.db. When a registry is configured or exists, "
+                "its REST API is served under /api/v1");
   s->add_option("--config", args.config,
                 "ferry-serve.yaml with per-model settings (the table below)");
   s->add_option("--repository", args.repository,
@@ -28,7 +35,9 @@ void AddServeCommands(CLI::App& app, int& rc) {
   s->add_option("--port", args.http.port, "Port to listen on; 0 picks a free one (printed)")
       ->capture_default_str();
   s->add_option("--token", args.token,
-                "Bearer token required by the management routes (/v2/repository/*)");
+                "Bearer token required by the management routes (/v2/repository/*, registry "
+                "writes under /api/v1); without one, ferry serve only listens on loopback")
+      ->envname("FERRY_TOKEN");
   s->add_option("--io-threads", args.http.io_threads, "HTTP I/O threads")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();

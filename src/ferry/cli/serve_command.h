@@ -11,15 +11,25 @@
 namespace ferry::cli {
 
 struct ServeArgs {
-  std::vector<std::string> models;  // "NAME=BUNDLE_DIR"
-  std::string config;               // ferry-serve.yaml, optional
-  std::string repository;           // model repository folder, optional
-  std::string token;                // bearer token for /v2/repository/*, optional
+  // "NAME=BUNDLE_DIR", or a registry reference "NAME@ALIAS" / "NAME:7" / "NAME"
+  std::vector<std::string> models;
+  std::string config;      // ferry-serve.yaml, optional
+  std::string repository;  // model repository folder, optional
+  std::string registry;    // --registry URI; else FERRY_REGISTRY, else the default under FERRY_HOME
+  // Bearer token for the management routes (/v2/repository/*, registry
+  // writes under /api/v1), optional; the CLI fills it from FERRY_TOKEN too.
+  std::string token;
   protocol::HttpServerOptions http;
   protocol::DecodeLimits limits;
   std::string version = "dev";
 };
 
+// Opens the registry when one is configured (--registry, FERRY_REGISTRY, or
+// an existing $FERRY_HOME/registry.db) or a --model names a reference, and
+// mounts its REST API (/api/v1/...) on the router; resolves registry
+// references and follows the ones that can move (registry_poll_interval_ms).
+// Refuses to start (kExitFailure) on a non-loopback address without a token:
+// the management routes would be open to the network.
 // Loads the models, serves until SIGTERM or SIGINT, then shuts down
 // gracefully: stops accepting, lets in-flight requests finish (within the
 // configured shutdown_timeout_ms) and returns kExitOk. Prints

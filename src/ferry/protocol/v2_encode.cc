@@ -124,7 +124,13 @@ std::string EncodeModelMetadata(const serving::ModelMetadata& m) {
     if (!v.reason.empty()) w.Key("reason").String(v.reason);
     w.EndObject();
   }
-  w.EndArray().EndObject();
+  w.EndArray();
+  if (!m.parameters.empty()) {
+    w.Key("parameters").BeginObject();
+    for (const auto& [key, value] : m.parameters) w.Key(key).String(value);
+    w.EndObject();
+  }
+  w.EndObject();
   return out;
 }
 

@@ -100,6 +100,73 @@ CREATE FUNCTION ferry_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS
 CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit
   FOR EACH ROW EXECUTE FUNCTION ferry_audit_append_only();
 )sql"},
+      {2, "pipeline runs, steps, cache inputs and outputs (docs/pipelines.md)",
+       R"sql(
+CREATE TABLE pipeline_runs (
+  id TEXT PRIMARY KEY,
+  pipeline TEXT NOT NULL,
+  file TEXT NOT NULL,
+  spec TEXT NOT NULL,
+  workdir TEXT NOT NULL,
+  folder TEXT NOT NULL,
+  parallelism BIGINT NOT NULL,
+  state TEXT NOT NULL
+    CHECK (state IN ('pending', 'running', 'succeeded', 'failed', 'cancelled')),
+  executor_host TEXT NOT NULL DEFAULT '',
+  executor_boot TEXT NOT NULL DEFAULT '',
+  executor_pid BIGINT NOT NULL DEFAULT 0,
+  executor_start BIGINT NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL,
+  started_at TEXT NOT NULL DEFAULT '',
+  finished_at TEXT NOT NULL DEFAULT '',
+  created_by TEXT NOT NULL
+);
+CREATE INDEX pipeline_runs_pipeline ON pipeline_runs (pipeline, created_at);
+CREATE TABLE pipeline_run_params (
+  run_id TEXT NOT NULL REFERENCES pipeline_runs(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (run_id, name)
+);
+CREATE TABLE pipeline_steps (
+  run_id TEXT NOT NULL REFERENCES pipeline_runs(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  position BIGINT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'running', 'succeeded', 'failed', 'cached',
+                                       'skipped', 'cancelled')),
+  attempts BIGINT NOT NULL DEFAULT 0,
+  exit_code BIGINT,
+  pid BIGINT NOT NULL DEFAULT 0,
+  pid_start BIGINT NOT NULL DEFAULT 0,
+  started_at TEXT NOT NULL DEFAULT '',
+  finished_at TEXT NOT NULL DEFAULT '',
+  duration_ms BIGINT NOT NULL DEFAULT 0,
+  cache_key TEXT NOT NULL DEFAULT '',
+  cached_from TEXT NOT NULL DEFAULT '',
+  message TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (run_id, name)
+);
+CREATE INDEX pipeline_steps_cache ON pipeline_steps (cache_key);
+CREATE TABLE pipeline_step_inputs (
+  run_id TEXT NOT NULL,
+  step TEXT NOT NULL,
+  component TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  detail TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (run_id, step, component),
+  FOREIGN KEY (run_id, step) REFERENCES pipeline_steps (run_id, name) ON DELETE CASCADE
+);
+CREATE TABLE pipeline_step_outputs (
+  run_id TEXT NOT NULL,
+  step TEXT NOT NULL,
+  name TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  bytes BIGINT NOT NULL,
+  PRIMARY KEY (run_id, step, name),
+  FOREIGN KEY (run_id, step) REFERENCES pipeline_steps (run_id, name) ON DELETE CASCADE
+);
+)sql",
+       "", ""},
   };
   return kMigrations;
 }

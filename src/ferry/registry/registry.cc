@@ -32,6 +32,8 @@ Status CheckForce(bool force, const Actor& actor) {
   return Status::Ok();
 }
 
+fs::path DefaultStorePath(const fs::path& home) { return home / "registry.db"; }
+
 }  // namespace
 
 RegistryOptions RegistryOptionsFromEnv(const std::string& registry_flag) {
@@ -50,6 +52,11 @@ RegistryOptions RegistryOptionsFromEnv(const std::string& registry_flag) {
   return o;
 }
 
+bool RegistryConfigured(const RegistryOptions& options) {
+  std::error_code ec;
+  return !options.uri.empty() || fs::exists(DefaultStorePath(options.home), ec);
+}
+
 Registry::Registry(RegistryOptions options, std::unique_ptr<Store> store)
     : options_(std::move(options)),
       store_(std::move(store)),
@@ -57,7 +64,7 @@ Registry::Registry(RegistryOptions options, std::unique_ptr<Store> store)
 
 Result<std::unique_ptr<Registry>> Registry::Open(const RegistryOptions& options) {
   RegistryOptions o = options;
-  if (o.uri.empty()) o.uri = "sqlite://" + (o.home / "registry.db").string();
+  if (o.uri.empty()) o.uri = "sqlite://" + DefaultStorePath(o.home).string();
   FERRY_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(o.uri, o.store));
   return std::make_unique<Registry>(std::move(o), std::move(store));
 }

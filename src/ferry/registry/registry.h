@@ -26,6 +26,11 @@ struct RegistryOptions {
 // FERRY_REGISTRY, else the SQLite default under home.
 RegistryOptions RegistryOptionsFromEnv(const std::string& registry_flag);
 
+// True when `options` name a store (uri set) or the default SQLite file
+// under home already exists. `ferry serve` opens a registry only then, so
+// that serving bundle folders never creates one.
+bool RegistryConfigured(const RegistryOptions& options);
+
 struct RegisterRequest {
   std::filesystem::path bundle_dir;  // an unpacked bundle folder
   std::string model;                 // empty: the manifest's name

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -87,6 +88,9 @@ struct ModelMetadata {
   std::string platform;               // "xgboost"
   Task task = Task::kRegression;
   Signature signature;  // of the default version (or the one asked for)
+  // Extra facts about that version, e.g. the registry reference it was
+  // resolved from ("registry_reference", "registry_version"); often empty.
+  std::map<std::string, std::string> parameters;
 };
 
 // Triton statistics extension, per model version.

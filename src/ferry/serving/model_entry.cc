@@ -13,8 +13,20 @@ TimePoint FarFuture() { return Clock::now() + std::chrono::hours(24 * 365); }
 
 }  // namespace
 
-ModelEntry::ModelEntry(std::string name, std::filesystem::path bundle_dir)
-    : name_(std::move(name)), bundle_dir_(std::move(bundle_dir)) {}
+ModelEntry::ModelEntry(std::string name, std::optional<ModelSource> source)
+    : name_(std::move(name)), from_repository_(!source.has_value()) {
+  if (source) source_ = std::move(*source);
+}
+
+ModelSource ModelEntry::source() const {
+  MutexLock lock(mu_);
+  return source_;
+}
+
+void ModelEntry::set_source(ModelSource source) {
+  MutexLock lock(mu_);
+  source_ = std::move(source);
+}
 
 ModelEntry::~ModelEntry() { Shutdown(Clock::now()); }
 
@@ -62,7 +74,7 @@ Status ModelEntry::LoadVersion(int64_t version, const std::filesystem::path& dir
     MutexLock lock(mu_);
     auto [it, inserted] = slots_.try_emplace(version);
     Slot& slot = it->second;
-    if (inserted && ctx.metrics) {
+    if (slot.metrics.ready == nullptr && ctx.metrics) {  // first load (MarkFailed sets none)
       slot.metrics = VersionMetrics::For(*ctx.metrics, name_, version);
     }
     if (slot.state != VersionState::kReady) {
@@ -111,6 +123,7 @@ Status ModelEntry::LoadVersion(int64_t version, const std::filesystem::path& dir
     slot.platform = manifest.framework;
     slot.task = manifest.task;
     slot.signature = manifest.signature;
+    slot.parameters = ctx.parameters;
     old = std::move(slot.served);
     slot.served = fresh;  // the switch: new requests route to `fresh` from here on
     SetState(slot, VersionState::kReady);
@@ -120,6 +133,16 @@ Status ModelEntry::LoadVersion(int64_t version, const std::filesystem::path& dir
     old.reset();              // freed here unless a router still holds it briefly
   }
   return Status::Ok();
+}
+
+void ModelEntry::MarkFailed(int64_t version, const std::string& reason) {
+  MutexLock lock(mu_);
+  auto [it, inserted] = slots_.try_emplace(version);
+  Slot& slot = it->second;
+  if (slot.state == VersionState::kReady || slot.state == VersionState::kUnloading) return;
+  if (!inserted && slot.state != VersionState::kLoading) SetState(slot, VersionState::kLoading);
+  slot.reason = reason;
+  SetState(slot, VersionState::kFailed);
 }
 
 void ModelEntry::UnloadVersion(int64_t version) {
@@ -213,6 +236,7 @@ Result<ModelMetadata> ModelEntry::Metadata(std::optional<int64_t> version) const
     md.platform = slot->platform;
     md.task = slot->task;
     md.signature = slot->signature;
+    md.parameters = slot->parameters;
   }
   return md;
 }

@@ -24,18 +24,23 @@ struct LoadContext {
   ModelSettings settings;
   int64_t warmup_rows = 1;
   CoreMetrics* metrics = nullptr;  // may be null
+  // Shown in the loaded version's metadata (ModelMetadata::parameters).
+  std::map<std::string, std::string> parameters;
 };
 
 class ModelEntry {
  public:
-  // `bundle_dir` set for --model sources (served as version 1); empty for
-  // repository models.
-  ModelEntry(std::string name, std::filesystem::path bundle_dir);
+  // `source` set for --model sources (bundle folders and resolved registry
+  // references); nullopt for repository models.
+  ModelEntry(std::string name, std::optional<ModelSource> source);
   ~ModelEntry();
 
   const std::string& name() const { return name_; }
-  bool from_repository() const { return bundle_dir_.empty(); }
-  const std::filesystem::path& bundle_dir() const { return bundle_dir_; }
+  bool from_repository() const { return from_repository_; }
+  // What a --model source serves now (what an explicit load reloads); moved
+  // by a registry swap. Meaningless for repository models.
+  ModelSource source() const EXCLUDES(mu_);
+  void set_source(ModelSource source) EXCLUDES(mu_);
 
   // False after an explicit unload: the model is not expected to be ready.
   bool wanted() const { return wanted_.load(); }
@@ -53,6 +58,10 @@ class ModelEntry {
   // loads of one entry.
   Status LoadVersion(int64_t version, const std::filesystem::path& dir, const LoadContext& ctx)
       EXCLUDES(mu_);
+  // Records that `version` could not even be prepared for loading (e.g. its
+  // registry blob is corrupt): the version is listed FAILED with `reason`.
+  // No-op when that version is READY (it keeps serving).
+  void MarkFailed(int64_t version, const std::string& reason) EXCLUDES(mu_);
   // READY → UNLOADING → (drained) → UNLOADED. No-op for other states.
   void UnloadVersion(int64_t version) EXCLUDES(mu_);
   // Drains every version until `deadline`, answering leftovers kUnavailable.
@@ -82,15 +91,17 @@ class ModelEntry {
     std::string platform;
     Task task = Task::kRegression;
     Signature signature;
+    std::map<std::string, std::string> parameters;  // LoadContext::parameters of the last load
   };
   void SetState(Slot& slot, VersionState to) REQUIRES(mu_);
   const Slot* Pick(std::optional<int64_t> version) const REQUIRES(mu_);
 
   const std::string name_;
-  const std::filesystem::path bundle_dir_;
+  const bool from_repository_;
   std::atomic<bool> wanted_{true};
 
   mutable Mutex mu_;
+  ModelSource source_ GUARDED_BY(mu_);
   std::map<int64_t, Slot> slots_ GUARDED_BY(mu_);
 };
 

@@ -44,14 +44,15 @@ Result<std::unique_ptr<ModelServer>> ModelServer::Create(
 Status ModelServer::Start() {
   MutexLock load_lock(load_mu_);
   for (const ModelSource& source : options_.models) {
-    auto entry = std::make_shared<ModelEntry>(source.name, source.bundle_dir);
+    auto entry = std::make_shared<ModelEntry>(source.name, source);
     {
       MutexLock lock(mu_);
       models_[source.name] = entry;
     }
-    LoadContext ctx{options_.SettingsFor(source.name), options_.warmup_rows, core_metrics_.get()};
-    FERRY_RETURN_IF_ERROR(
-        entry->LoadVersion(1, source.bundle_dir, ctx).WithContext("model '" + source.name + "'"));
+    LoadContext ctx{options_.SettingsFor(source.name), options_.warmup_rows, core_metrics_.get(),
+                    source.parameters};
+    FERRY_RETURN_IF_ERROR(entry->LoadVersion(source.version, source.bundle_dir, ctx)
+                              .WithContext("model '" + source.name + "'"));
   }
   if (!options_.repository.empty()) {
     FERRY_RETURN_IF_ERROR(RescanRepository(/*initial=*/true));
@@ -231,7 +232,7 @@ Status ModelServer::RescanRepository(bool initial) {
     }
     if (entry && !entry->wanted()) continue;  // explicitly unloaded: leave it
     if (!entry) {
-      entry = std::make_shared<ModelEntry>(name, std::filesystem::path());
+      entry = std::make_shared<ModelEntry>(name, std::nullopt);
       MutexLock lock(mu_);
       models_[name] = entry;
     }
@@ -239,7 +240,7 @@ Status ModelServer::RescanRepository(bool initial) {
     for (const auto& [v, dir] : versions) available.push_back(v);
     const std::vector<int64_t> wanted = options_.PolicyFor(name).Select(available);
     const std::vector<int64_t> active = entry->ActiveVersions();
-    LoadContext ctx{options_.SettingsFor(name), options_.warmup_rows, core_metrics_.get()};
+    LoadContext ctx{options_.SettingsFor(name), options_.warmup_rows, core_metrics_.get(), {}};
     for (int64_t v : wanted) {
       // A poll loads only versions it has not tried yet; failures stay FAILED
       // until an explicit load.
@@ -272,8 +273,10 @@ Status ModelServer::LoadModel(const std::string& model) {
   std::shared_ptr<ModelEntry> entry = FindModel(model);
   if (entry && !entry->from_repository()) {
     entry->set_wanted(true);
-    LoadContext ctx{options_.SettingsFor(model), options_.warmup_rows, core_metrics_.get()};
-    return entry->LoadVersion(1, entry->bundle_dir(), ctx);
+    const ModelSource source = entry->source();
+    LoadContext ctx{options_.SettingsFor(model), options_.warmup_rows, core_metrics_.get(),
+                    source.parameters};
+    return entry->LoadVersion(source.version, source.bundle_dir, ctx);
   }
   if (options_.repository.empty()) return NotFound("unknown model '" + model + "'");
   FERRY_ASSIGN_OR_RETURN(RepositoryListing listing, ScanRepository(options_.repository));
@@ -289,12 +292,12 @@ Status ModelServer::LoadModel(const std::string& model) {
                     options_.PolicyFor(model).ToString() + ")");
   }
   if (!entry) {
-    entry = std::make_shared<ModelEntry>(model, std::filesystem::path());
+    entry = std::make_shared<ModelEntry>(model, std::nullopt);
     MutexLock lock(mu_);
     models_[model] = entry;
   }
   entry->set_wanted(true);
-  LoadContext ctx{options_.SettingsFor(model), options_.warmup_rows, core_metrics_.get()};
+  LoadContext ctx{options_.SettingsFor(model), options_.warmup_rows, core_metrics_.get(), {}};
   Status first_error;
   for (int64_t v : wanted) {
     Status s = entry->LoadVersion(v, it->second.at(v), ctx);
@@ -304,6 +307,40 @@ Status ModelServer::LoadModel(const std::string& model) {
   }
   UnloadOutOfPolicy(*entry, entry->ActiveVersions(), wanted);
   return first_error;
+}
+
+Status ModelServer::SwapSource(const ModelSource& source) {
+  if (shutting_down_.load()) return Unavailable("server is shutting down");
+  MutexLock load_lock(load_mu_);
+  std::shared_ptr<ModelEntry> entry = FindModel(source.name);
+  if (!entry || entry->from_repository()) {
+    return NotFound("model '" + source.name + "' is not served from --model");
+  }
+  if (!entry->wanted()) {  // explicitly unloaded: the next explicit load serves the new source
+    entry->set_source(source);
+    return Status::Ok();
+  }
+  LoadContext ctx{options_.SettingsFor(source.name), options_.warmup_rows, core_metrics_.get(),
+                  source.parameters};
+  FERRY_RETURN_IF_ERROR(
+      entry->LoadVersion(source.version, source.bundle_dir, ctx)
+          .WithContext("model '" + source.name + "' version " + std::to_string(source.version)));
+  entry->set_source(source);
+  for (int64_t v : entry->ActiveVersions()) {
+    if (v != source.version) entry->UnloadVersion(v);
+  }
+  return Status::Ok();
+}
+
+Status ModelServer::MarkVersionFailed(const std::string& model, int64_t version,
+                                      const std::string& reason) {
+  MutexLock load_lock(load_mu_);
+  std::shared_ptr<ModelEntry> entry = FindModel(model);
+  if (!entry || entry->from_repository()) {
+    return NotFound("model '" + model + "' is not served from --model");
+  }
+  entry->MarkFailed(version, reason);
+  return Status::Ok();
 }
 
 Status ModelServer::UnloadModel(const std::string& model) {

@@ -71,6 +71,21 @@ class ModelServer final : public InferenceService {
   Status LoadModel(const std::string& model) override;
   Status UnloadModel(const std::string& model) override;
 
+  // Hot-swaps a --model source to another bundle folder and version number
+  // (what a registry alias follower calls when the alias moves): loads
+  // `source.version` from `source.bundle_dir` and warms it next to what
+  // serves now, switches new requests to it, then unloads every other
+  // version (their queued requests finish first). On failure what serves now
+  // keeps serving, the new version is listed FAILED with the reason, and the
+  // error is returned. For a model explicitly unloaded, only records the
+  // source (the next load serves it). NotFound unless `source.name` is a
+  // --model source. Blocks for the load: call it off the I/O threads.
+  Status SwapSource(const ModelSource& source);
+  // Lists `version` of --model source `model` as FAILED with `reason` (it
+  // could not even be prepared, e.g. a corrupt registry blob); what serves
+  // keeps serving. NotFound unless `model` is a --model source.
+  Status MarkVersionFailed(const std::string& model, int64_t version, const std::string& reason);
+
   // Stops accepting requests (Infer → kUnavailable, Ready() false), lets
   // queued and running requests finish for up to `timeout`, then answers
   // what is left kUnavailable and stops the workers. Idempotent; thread-safe.

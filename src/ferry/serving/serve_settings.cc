@@ -137,6 +137,15 @@ const std::vector<Setting>& Table() {
          FERRY_ASSIGN_OR_RETURN(o->repository_poll_interval_ms, ReadInt(n, where));
          return Status::Ok();
        }},
+      {{"registry_poll_interval_ms", SettingScope::kServer, "integer (ms)", "1000",
+        "Re-resolve registry references given with --model (NAME@ALIAS, NAME) this often and "
+        "hot-swap to the version they point to now; if it fails to load, the old one keeps "
+        "serving. 0 = only at start."},
+       nullptr,
+       [](const YAML::Node& n, const std::string& where, ServerOptions* o) -> Status {
+         FERRY_ASSIGN_OR_RETURN(o->registry_poll_interval_ms, ReadInt(n, where));
+         return Status::Ok();
+       }},
       {{"warmup_rows", SettingScope::kServer, "integer (rows)", "1",
         "Rows of zeros run through each newly loaded version before it takes traffic."},
        nullptr,
@@ -289,8 +298,8 @@ Status ParseServeConfig(std::string_view yaml, std::string_view origin, ServerOp
   for (const auto& [name, settings] : options->model_settings) {
     FERRY_RETURN_IF_ERROR(settings.Validate().WithContext(where + ": models." + name));
   }
-  if (options->repository_poll_interval_ms < 0 || options->warmup_rows < 0 ||
-      options->shutdown_timeout_ms < 0) {
+  if (options->repository_poll_interval_ms < 0 || options->registry_poll_interval_ms < 0 ||
+      options->warmup_rows < 0 || options->shutdown_timeout_ms < 0) {
     return InvalidArgument(where + ": server settings must not be negative");
   }
   return Status::Ok();

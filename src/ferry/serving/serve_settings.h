@@ -14,6 +14,7 @@
 //
 // ferry-serve.yaml:
 //   repository_poll_interval_ms: 0
+//   registry_poll_interval_ms: 1000
 //   warmup_rows: 1
 //   shutdown_timeout_ms: 10000
 //   version_policy: {latest: 1}       # or {specific: [1, 3]} or all

@@ -110,6 +110,9 @@ Status ServerOptions::Validate() const {
     if (!names.insert(m.name).second) {
       return InvalidArgument("model '" + m.name + "' is given twice");
     }
+    if (m.version < 1) {
+      return InvalidArgument("model '" + m.name + "': version must be at least 1");
+    }
   }
   FERRY_RETURN_IF_ERROR(defaults.Validate().WithContext("defaults"));
   for (const auto& [name, settings] : model_settings) {
@@ -117,6 +120,9 @@ Status ServerOptions::Validate() const {
   }
   if (repository_poll_interval_ms < 0) {
     return InvalidArgument("repository_poll_interval_ms must not be negative");
+  }
+  if (registry_poll_interval_ms < 0) {
+    return InvalidArgument("registry_poll_interval_ms must not be negative");
   }
   if (warmup_rows < 0) return InvalidArgument("warmup_rows must not be negative");
   if (shutdown_timeout_ms < 0) return InvalidArgument("shutdown_timeout_ms must not be negative");

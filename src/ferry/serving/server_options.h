@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ferry/base/result.h"
@@ -57,10 +58,24 @@ struct VersionPolicy {
   std::string ToString() const;
 };
 
-// `--model NAME=BUNDLE_DIR`: one model, served as version 1.
+// `--model NAME=BUNDLE_DIR`: one model, served as version 1. A registry
+// reference (`--model NAME@ALIAS`) is resolved by the caller into the same
+// thing: the materialized bundle folder, served as the registry's version
+// number, with the reference in `parameters`.
 struct ModelSource {
+  ModelSource() = default;
+  ModelSource(std::string model_name, std::filesystem::path dir, int64_t served_as = 1,
+              std::map<std::string, std::string> params = {})
+      : name(std::move(model_name)),
+        bundle_dir(std::move(dir)),
+        version(served_as),
+        parameters(std::move(params)) {}
+
   std::string name;
   std::filesystem::path bundle_dir;
+  int64_t version = 1;  // the version number it is served as (>= 1)
+  // Shown as `parameters` in the version's metadata; empty for bundle folders.
+  std::map<std::string, std::string> parameters;
 };
 
 // Parses "NAME=BUNDLE_DIR" (name: [A-Za-z0-9_.-]+, not "." or "..").
@@ -76,6 +91,11 @@ struct ServerOptions {
   // Rescan the repository this often and load versions that appeared (and
   // unload ones that went away); 0 = only on start and explicit load.
   int64_t repository_poll_interval_ms = 0;
+  // How often `ferry serve` re-resolves registry references given with
+  // --model (NAME@ALIAS, NAME) and swaps to the version they point to now;
+  // 0 = only at start. Not used by the core itself (the follower in
+  // registry/serving is); described here so that it sits in the one settings table.
+  int64_t registry_poll_interval_ms = 1000;
 
   // Settings for every model, and per-model overrides (whole struct).
   ModelSettings defaults;
