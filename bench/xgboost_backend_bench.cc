@@ -3,13 +3,17 @@
 //
 //   BM_BareXgboost: XGBoosterPredictFromDense with a proxy DMatrix made once,
 //                   the prediction config and the array interface prebuilt.
-//   BM_Ferry:       Session::Run of the "xgboost" backend (which validates the
+//   BM_Ferry:       Session::Run of the "xgboost" backend with its default
+//                   predictor: Ferry's native tree evaluator (forest.h).
+//   BM_FerryXgboost: Session::Run forced onto XGBoost's predictor
+//                   (LoadOptions::TreePredictor::kFramework: it validates the
 //                   input, formats the array interface and copies the result
 //                   into its output tensor on every call).
-//   BM_Paired:      both, alternating call by call (and which goes first), each
-//                   call timed on its own. On a shared VM whose speed drifts by
-//                   2x within minutes, this is the fair ratio: counters
-//                   bare_ns_per_row, ferry_ns_per_row and overhead_pct.
+//   BM_Paired:      bare XGBoost and BM_Ferry, alternating call by call (and
+//                   which goes first), each call timed on its own. On a shared
+//                   VM whose speed drifts by 2x within minutes, this is the
+//                   fair ratio: counters bare_ns_per_row, ferry_ns_per_row,
+//                   overhead_pct (negative: Ferry is faster) and speedup.
 //
 // Models: binary:logistic, depth 6, 100 and 1000 trees, 30 features, trained
 // on 20 000 synthetic rows. They are cached in $FERRY_BENCH_CACHE (default
@@ -27,6 +31,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ferry/backends/backend.h"
@@ -128,9 +133,12 @@ Bare& BareModel(int trees) {
   return bare;
 }
 
-const ferry::backends::Model& FerryModel(int trees) {
-  static auto* models = new std::map<int, std::unique_ptr<ferry::backends::Model>>();
-  auto& model = (*models)[trees];
+using TreePredictor = ferry::backends::LoadOptions::TreePredictor;
+
+const ferry::backends::Model& FerryModel(int trees, TreePredictor predictor) {
+  static auto* models =
+      new std::map<std::pair<int, TreePredictor>, std::unique_ptr<ferry::backends::Model>>();
+  auto& model = (*models)[{trees, predictor}];
   if (model == nullptr) {
     ferry::backends::ModelSpec spec;
     spec.artifact = ModelFile(trees);
@@ -139,6 +147,7 @@ const ferry::backends::Model& FerryModel(int trees) {
     spec.signature.outputs = {{"probability", DataType::kFp32, Shape{-1}, {}}};
     ferry::backends::LoadOptions options;
     options.threads_per_session = 1;
+    options.tree_predictor = predictor;
     auto loaded = ferry::backends::FindBackend("xgboost")->Load(spec, options);
     if (!loaded.ok()) {
       std::fprintf(stderr, "%s\n", loaded.status().ToString().c_str());
@@ -176,8 +185,8 @@ class BareCall {
 // Ferry's Session::Run on the first `batch` rows.
 class FerryCall {
  public:
-  FerryCall(int trees, int64_t batch)
-      : session_(FerryModel(trees).NewSession()),
+  FerryCall(int trees, int64_t batch, TreePredictor predictor = TreePredictor::kNative)
+      : session_(FerryModel(trees, predictor).NewSession()),
         view_(DataType::kFp32, Shape{batch, kFeatures}, BenchRows().data()) {}
   bool ok() const { return session_.ok(); }
   bool operator()() {
@@ -204,9 +213,9 @@ void BM_BareXgboost(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * batch);
 }
 
-void BM_Ferry(benchmark::State& state) {
+void RunFerry(benchmark::State& state, TreePredictor predictor) {
   const int64_t batch = state.range(1);
-  FerryCall call(static_cast<int>(state.range(0)), batch);
+  FerryCall call(static_cast<int>(state.range(0)), batch, predictor);
   for (auto _ : state) {
     if (!call()) {
       state.SkipWithError("Session::Run failed");
@@ -215,6 +224,9 @@ void BM_Ferry(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * batch);
 }
+
+void BM_Ferry(benchmark::State& state) { RunFerry(state, TreePredictor::kNative); }
+void BM_FerryXgboost(benchmark::State& state) { RunFerry(state, TreePredictor::kFramework); }
 
 void BM_Paired(benchmark::State& state) {
   using Clock = std::chrono::steady_clock;
@@ -243,6 +255,7 @@ void BM_Paired(benchmark::State& state) {
   state.counters["bare_ns_per_row"] = bare_ns / rows;
   state.counters["ferry_ns_per_row"] = ferry_ns / rows;
   state.counters["overhead_pct"] = 100.0 * (ferry_ns / bare_ns - 1.0);
+  state.counters["speedup"] = bare_ns / ferry_ns;
 }
 
 void Args(benchmark::internal::Benchmark* b) {
@@ -251,6 +264,7 @@ void Args(benchmark::internal::Benchmark* b) {
 
 BENCHMARK(BM_BareXgboost)->Apply(Args);
 BENCHMARK(BM_Ferry)->Apply(Args);
+BENCHMARK(BM_FerryXgboost)->Apply(Args);
 BENCHMARK(BM_Paired)->Apply(Args);
 
 }  // namespace

@@ -14,9 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "ferry/backends/xgboost/array_interface.h"
 #include "ferry/backends/xgboost/learner_facts.h"
-#include "ferry/backends/xgboost/model_bytes_check.h"
 #include "ferry/backends/xgboost/xgboost_model.h"
 #include "ferry/base/files.h"
 #include "testing/test_util.h"
@@ -542,9 +540,15 @@ TEST(XgboostBackendTest, ConcurrentSessionsOnOneModelMatchSingleThread) {
 }
 
 // Ferry's steady-state Run must allocate nothing beyond what XGBoost's own
-// call allocates.
+// call allocates (XGBoost's predictor), and nothing at all (the native one).
 TEST(XgboostBackendTest, SteadyStateRunAllocatesNoMoreThanBareXgboost) {
-  auto model = MustLoad(BinarySpec("binary.ubj"));
+  LoadOptions xgboost_predictor;
+  xgboost_predictor.tree_predictor = LoadOptions::TreePredictor::kFramework;
+  auto model = MustLoad(BinarySpec("binary.ubj"), xgboost_predictor);
+  auto native = MustLoad(BinarySpec("binary.ubj"));
+  ASSERT_NE(native, nullptr);
+  auto native_session = native->NewSession();
+  ASSERT_TRUE(native_session.ok());
   ASSERT_NE(model, nullptr);
   auto session = model->NewSession();
   ASSERT_TRUE(session.ok());
@@ -583,38 +587,10 @@ TEST(XgboostBackendTest, SteadyStateRunAllocatesNoMoreThanBareXgboost) {
   int64_t bare_allocations = count(bare_run);
   int64_t ferry_allocations = count(ferry_run);
   EXPECT_EQ(ferry_allocations, bare_allocations);
+  EXPECT_EQ(count([&] { return (*native_session)->Run({&view, 1}).ok(); }), 0);
   EXPECT_GT(bare_allocations, 0);  // the counter sees XGBoost's allocations
   XGDMatrixFree(proxy);
   XGBoosterFree(bare);
-}
-
-TEST(ArrayInterfaceTest, FormatsWhatXgboostReadsIntoAFixedBuffer) {
-  char buf[192];
-  const void* data = reinterpret_cast<const void*>(uintptr_t{140737488355328});
-  EXPECT_EQ(FormatArrayInterface(buf, data, 4096, 30, "<f8"),
-            "{\"data\":[140737488355328,true],\"shape\":[4096,30],\"typestr\":\"<f8\","
-            "\"version\":3}");
-  EXPECT_EQ(std::strlen(buf), 77u);  // NUL-terminated
-  char exact[78], small[77];         // the text and its NUL; one byte short
-  EXPECT_EQ(FormatArrayInterface(exact, data, 4096, 30, "<f8").size(), 77u);
-  EXPECT_EQ(FormatArrayInterface(small, data, 4096, 30, "<f8"), "");
-}
-
-TEST(ModelBytesCheckTest, AcceptsXgboostFilesAndRejectsLyingLengths) {
-  auto ubj = ReadFile(ModelDir() / "multi.ubj");
-  auto json = ReadFile(ModelDir() / "multi.json");
-  ASSERT_TRUE(ubj.ok() && json.ok());
-  EXPECT_TRUE(CheckUbjModel(*ubj).ok());
-  EXPECT_TRUE(CheckJsonModel(*json).ok());
-  // A key whose length runs past the end, and a typed array that does.
-  EXPECT_EQ(CheckUbjModel(std::string("{L\0\0\0\0\0\0\1\0a}", 12)).message(),
-            "length 256 at byte 2 does not fit in the 2 bytes left");
-  EXPECT_EQ(CheckUbjModel(std::string("{L\0\0\0\0\0\0\0\1a[$d#L\0\0\0\0\0\0\0\3", 24) +
-                          std::string(8, '\0') + "}")
-                .message(),
-            "length 3 at byte 16 does not fit in the 9 bytes left");
-  EXPECT_EQ(CheckUbjModel(std::string("{L\0\0\0\0\0\0\0\1aD", 12)).message(),
-            "unexpected UBJ marker 'D' at byte 11");
 }
 
 }  // namespace

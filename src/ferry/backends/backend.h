@@ -26,6 +26,18 @@ struct LoadOptions {
   // parallelism above this (batches, instances); 1 is the right default
   // when several sessions run at once.
   int threads_per_session = 1;
+
+  // Which evaluator scores tree ensembles (backends that have a choice; the
+  // xgboost backend, see xgboost_backend.h):
+  //   kAuto     Ferry's own compiled trees when the model allows it and
+  //             threads_per_session is 1, else the framework's predictor;
+  //             the environment variable FERRY_XGBOOST_PREDICTOR (native,
+  //             xgboost or auto) overrides this choice.
+  //   kNative   Ferry's own; Load fails (Unimplemented, with the reason)
+  //             for a model it cannot evaluate exactly.
+  //   kFramework the framework's own predictor (XGBoost's C API).
+  enum class TreePredictor { kAuto, kNative, kFramework };
+  TreePredictor tree_predictor = TreePredictor::kAuto;
 };
 
 // Facts read from a model file alone, used by `ferry bundle create` to fill

@@ -103,6 +103,15 @@ Result<std::vector<std::string>> Booster::FeatureNames() const {
   return std::vector<std::string>(names, names + count);
 }
 
+Result<std::string> Booster::ModelJson() const {
+  bst_ulong length = 0;
+  const char* bytes = nullptr;
+  if (XGBoosterSaveModelToBuffer(handle_, "{\"format\":\"json\"}", &length, &bytes) != 0) {
+    return Internal("XGBoosterSaveModelToBuffer failed: " + LastXgboostError());
+  }
+  return std::string(bytes, length);
+}
+
 Result<ProxyDMatrix> ProxyDMatrix::Create() {
   DMatrixHandle raw = nullptr;
   if (XGProxyDMatrixCreate(&raw) != 0) {

@@ -51,6 +51,9 @@ class Booster {
   Result<LearnerFacts> Facts() const;
   // Empty when the model records no feature names.
   Result<std::vector<std::string>> FeatureNames() const;
+  // The model in XGBoost's JSON format (XGBoosterSaveModelToBuffer), whatever
+  // format it was loaded from.
+  Result<std::string> ModelJson() const;
 
  private:
   explicit Booster(BoosterHandle handle) : handle_(handle) {}

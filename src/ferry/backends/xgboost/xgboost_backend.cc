@@ -4,6 +4,7 @@
 
 #include "ferry/backends/xgboost/booster.h"
 #include "ferry/backends/xgboost/learner_facts.h"
+#include "ferry/backends/xgboost/predictor_choice.h"
 #include "ferry/backends/xgboost/signature_check.h"
 #include "ferry/backends/xgboost/xgboost_model.h"
 
@@ -20,9 +21,13 @@ Result<std::unique_ptr<Model>> XgboostBackend::Load(const ModelSpec& spec,
   ModelShape shape;
   FERRY_ASSIGN_OR_RETURN(shape.num_features, booster.NumFeatures());
   FERRY_ASSIGN_OR_RETURN(shape.facts, booster.Facts());
-  FERRY_RETURN_IF_ERROR(CheckSpecAgainstModel(spec, shape, spec.artifact.filename().string()));
-  FERRY_ASSIGN_OR_RETURN(std::unique_ptr<XgboostModel> model,
-                         XgboostModel::Create(spec, std::move(booster), shape));
+  const std::string file = spec.artifact.filename().string();
+  FERRY_RETURN_IF_ERROR(CheckSpecAgainstModel(spec, shape, file));
+  FERRY_ASSIGN_OR_RETURN(PredictorChoice predictor,
+                         ChoosePredictor(booster, options, shape.num_features, file));
+  FERRY_ASSIGN_OR_RETURN(
+      std::unique_ptr<XgboostModel> model,
+      XgboostModel::Create(spec, std::move(booster), shape, std::move(predictor)));
   return std::unique_ptr<Model>(std::move(model));
 }
 

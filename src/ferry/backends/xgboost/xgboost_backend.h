@@ -31,9 +31,16 @@ class XgboostBackend final : public Backend {
 
   // Loads spec.artifact and checks spec against it (signature_check.h).
   // The booster's "nthread" is set to options.threads_per_session (>= 1).
+  // options.tree_predictor picks the evaluator (predictor_choice.h): by
+  // default Ferry's native one (forest.h; bit-identical to XGBoost's) for
+  // gbtree models with numerical splits and a supported objective when
+  // threads_per_session is 1, else XGBoost's C API. FERRY_XGBOOST_PREDICTOR
+  // (native, xgboost, auto) overrides kAuto.
   // Errors name the file: InvalidArgument (extension, signature or task
-  // mismatch, bad options), NotFound (cannot open), DataLoss (corrupt or
-  // truncated, with XGBoost's error text when XGBoost refused it).
+  // mismatch, bad options or FERRY_XGBOOST_PREDICTOR), NotFound (cannot
+  // open), DataLoss (corrupt or truncated, with XGBoost's error text when
+  // XGBoost refused it), Unimplemented (kNative for a model it cannot
+  // evaluate, with the reason).
   Result<std::unique_ptr<Model>> Load(const ModelSpec& spec,
                                       const LoadOptions& options) const override;
 

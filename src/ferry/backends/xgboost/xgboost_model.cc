@@ -37,7 +37,8 @@ XgboostModel::XgboostModel(const ModelSpec& spec, std::shared_ptr<const LoadedMo
       loaded_(std::move(loaded)) {}
 
 Result<std::unique_ptr<XgboostModel>> XgboostModel::Create(const ModelSpec& spec, Booster booster,
-                                                           const ModelShape& shape) {
+                                                           const ModelShape& shape,
+                                                           PredictorChoice predictor) {
   auto loaded = std::make_shared<LoadedModel>(LoadedModel{
       .booster = std::move(booster),
       .file = spec.artifact.filename().string(),
@@ -45,17 +46,21 @@ Result<std::unique_ptr<XgboostModel>> XgboostModel::Create(const ModelSpec& spec
       .num_features = shape.num_features,
       .output_width = spec.task == Task::kMulticlassClassification ? shape.facts.num_class : 1,
       .output_has_width_dim = spec.signature.outputs[0].shape.rank() == 2,
+      .forest = std::nullopt,
   });
   std::unique_ptr<XgboostModel> model(new XgboostModel(spec, loaded, shape.facts));
+  model->fallback_reason_ = std::move(predictor.fallback_reason);
 
   // Warm-up: XGBoost configures the learner on its first prediction; do it
-  // now, while this thread is the only user.
+  // now, while this thread is the only user (and before the native
+  // predictor, if any, takes over the sessions).
   FERRY_ASSIGN_OR_RETURN(std::unique_ptr<XgboostSession> session, XgboostSession::Create(loaded));
   std::vector<float> row(static_cast<size_t>(shape.num_features),
                          std::numeric_limits<float>::quiet_NaN());
   TensorView view(DataType::kFp32, Shape{1, shape.num_features}, row.data());
   Result<std::span<const Tensor>> warm = session->Run(std::span<const TensorView>(&view, 1));
   if (!warm.ok()) return InvalidArgument(warm.status().message());
+  loaded->forest = std::move(predictor.forest);
   return model;
 }
 
@@ -115,6 +120,8 @@ Result<std::span<const Tensor>> XgboostSession::Run(std::span<const TensorView> 
     return InvalidArgument("input '" + model.input_name + "' has no data");
   }
 
+  if (model.forest) return RunNative(*model.forest, input, rows);
+
   std::string_view array =
       FormatArrayInterface(array_interface_, input.data(), rows, model.num_features, typestr);
   if (array.empty()) {
@@ -137,6 +144,19 @@ Result<std::span<const Tensor>> XgboostSession::Run(std::span<const TensorView> 
                     std::to_string(expected));
   }
   std::memcpy(outputs_[0].mutable_data(), out, expected * sizeof(float));
+  return std::span<const Tensor>(outputs_);
+}
+
+Result<std::span<const Tensor>> XgboostSession::RunNative(const Forest& forest,
+                                                          const TensorView& input, int64_t rows) {
+  float* out = static_cast<float*>(outputs_[0].mutable_data());
+  if (input.type() == DataType::kFp32) {
+    forest.Predict(static_cast<const float*>(input.data()), rows, out);
+  } else {
+    const size_t block = static_cast<size_t>(Forest::kBlockRows * model_->num_features);
+    if (fp64_scratch_.size() < block) fp64_scratch_.resize(block);
+    forest.Predict(static_cast<const double*>(input.data()), rows, out, fp64_scratch_);
+  }
   return std::span<const Tensor>(outputs_);
 }
 

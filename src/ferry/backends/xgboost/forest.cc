@@ -1,0 +1,239 @@
+#include "ferry/backends/xgboost/forest.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <utility>
+
+namespace ferry::backends::xgboost {
+
+namespace {
+
+constexpr uint32_t kDefaultLeftBit = uint32_t{1} << 31;
+constexpr uint32_t kFeatureMask = kDefaultLeftBit - 1;
+// Rows walked down one tree together; their loads overlap.
+constexpr int kLanes = 8;
+
+std::string TreeLabel(size_t index) { return "tree " + std::to_string(index); }
+
+// XGBoost 1.7.4 common::Sigmoid, operation for operation.
+inline float Sigmoid(float x) {
+  constexpr float kEps = static_cast<float>(1e-16);
+  x = std::min(-x, 88.7f);
+  float denom = std::exp(x) + 1.0f + kEps;
+  return 1.0f / denom;
+}
+
+// XGBoost 1.7.4 common::Softmax over one row's margins.
+inline void Softmax(float* v, int64_t n) {
+  float wmax = v[0];
+  for (int64_t i = 1; i < n; ++i) wmax = std::fmax(v[i], wmax);
+  double wsum = 0.0f;
+  for (int64_t i = 0; i < n; ++i) {
+    v[i] = std::exp(v[i] - wmax);
+    wsum += v[i];
+  }
+  for (int64_t i = 0; i < n; ++i) v[i] /= static_cast<float>(wsum);
+}
+
+// The split's decision for value v: right when !(v < threshold); a NaN goes
+// to the default side. For a default-left split `v >= threshold` is the same
+// test with NaN going left; for default-right `!(v < threshold)` sends NaN right.
+template <typename Split>
+inline uint32_t GoesRight(const Split& s, float v) {
+  const bool default_left = (s.feature & kDefaultLeftBit) != 0;
+  const bool right = default_left ? (v >= s.threshold) : !(v < s.threshold);
+  return right ? 1u : 0u;
+}
+
+// Adds one complete tree of depth kDepth (splits in heap order, leaves in
+// level order) to out[r * stride + group] for each row.
+template <int kDepth, typename Split>
+void EvalTree(const Split* splits, const float* leaves, const float* x, int64_t num_features,
+              int64_t rows, float* out, int64_t stride) {
+  constexpr uint32_t kFirstLeaf = (uint32_t{1} << kDepth) - 1;
+  int64_t r = 0;
+  for (; r + kLanes <= rows; r += kLanes) {
+    uint32_t idx[kLanes] = {};
+    const float* row = x + r * num_features;
+    for (int d = 0; d < kDepth; ++d) {
+      for (int l = 0; l < kLanes; ++l) {
+        const Split s = splits[idx[l]];
+        const float v = row[l * num_features + (s.feature & kFeatureMask)];
+        idx[l] = 2 * idx[l] + 1 + GoesRight(s, v);
+      }
+    }
+    for (int l = 0; l < kLanes; ++l) out[(r + l) * stride] += leaves[idx[l] - kFirstLeaf];
+  }
+  for (; r < rows; ++r) {
+    uint32_t idx = 0;
+    const float* row = x + r * num_features;
+    for (int d = 0; d < kDepth; ++d) {
+      const Split s = splits[idx];
+      idx = 2 * idx + 1 + GoesRight(s, row[s.feature & kFeatureMask]);
+    }
+    out[r * stride] += leaves[idx - kFirstLeaf];
+  }
+}
+
+}  // namespace
+
+Result<Forest> Forest::Create(const ForestParams& params, const std::vector<TreeNodes>& trees) {
+  if (params.num_features < 1 || params.num_features > int64_t{kFeatureMask}) {
+    return InvalidArgument("native predictor: num_features " + std::to_string(params.num_features) +
+                           " is out of range");
+  }
+  if (params.num_groups < 1) {
+    return InvalidArgument("native predictor: num_groups " + std::to_string(params.num_groups) +
+                           " is out of range");
+  }
+  if (params.transform == OutputTransform::kSoftmax ? params.num_groups < 2
+                                                    : params.num_groups != 1) {
+    return Unimplemented("native predictor: " + std::to_string(params.num_groups) +
+                         " output groups with this objective");
+  }
+  Forest forest(params);
+  for (size_t t = 0; t < trees.size(); ++t) FERRY_RETURN_IF_ERROR(forest.AddTree(trees[t], t));
+  return forest;
+}
+
+Status Forest::AddTree(const TreeNodes& nodes, size_t index) {
+  const size_t n = nodes.left.size();
+  if (n == 0 || nodes.right.size() != n || nodes.feature.size() != n ||
+      nodes.condition.size() != n || nodes.default_left.size() != n) {
+    return InvalidArgument("native predictor: " + TreeLabel(index) +
+                           " has node arrays of different lengths (or none)");
+  }
+  if (nodes.group < 0 || nodes.group >= params_.num_groups) {
+    return Unimplemented("native predictor: " + TreeLabel(index) + " adds to group " +
+                         std::to_string(nodes.group) + " of " + std::to_string(params_.num_groups));
+  }
+  // Depth and checks, by a walk bounded by kMaxNativeDepth (so a cycle stops it too).
+  int depth = 0;
+  std::vector<std::pair<int32_t, int>> stack = {{0, 0}};
+  while (!stack.empty()) {
+    auto [node, level] = stack.back();
+    stack.pop_back();
+    if (level > kMaxNativeDepth) {
+      return Unimplemented("native predictor: " + TreeLabel(index) + " is deeper than " +
+                           std::to_string(kMaxNativeDepth) + " levels");
+    }
+    const int32_t left = nodes.left[static_cast<size_t>(node)];
+    if (left == -1) {
+      depth = std::max(depth, level);
+      continue;
+    }
+    const int32_t right = nodes.right[static_cast<size_t>(node)];
+    if (left < 0 || static_cast<size_t>(left) >= n || right != left + 1 ||
+        static_cast<size_t>(right) >= n) {
+      return Unimplemented("native predictor: " + TreeLabel(index) + " node " +
+                           std::to_string(node) + " has children " + std::to_string(left) + ", " +
+                           std::to_string(right) + " (expected two adjacent nodes)");
+    }
+    if (nodes.feature[static_cast<size_t>(node)] >= static_cast<uint64_t>(params_.num_features)) {
+      return Unimplemented("native predictor: " + TreeLabel(index) + " node " +
+                           std::to_string(node) + " splits on feature " +
+                           std::to_string(nodes.feature[static_cast<size_t>(node)]) + " of " +
+                           std::to_string(params_.num_features));
+    }
+    stack.emplace_back(left, level + 1);
+    stack.emplace_back(right, level + 1);
+  }
+  const size_t num_splits = (size_t{1} << depth) - 1;
+  const size_t num_leaves = size_t{1} << depth;
+  if (splits_.size() + num_splits > std::numeric_limits<uint32_t>::max() ||
+      leaves_.size() + num_leaves > std::numeric_limits<uint32_t>::max()) {
+    return Unimplemented("native predictor: the model is too large to lay out");
+  }
+  Tree tree{.depth = depth,
+            .group = nodes.group,
+            .split_base = static_cast<uint32_t>(splits_.size()),
+            .leaf_base = static_cast<uint32_t>(leaves_.size())};
+  // A leaf above the last level becomes pass-through splits (feature 0,
+  // either way) over copies of its value.
+  splits_.resize(splits_.size() + num_splits, Split{0, 0.0f});
+  leaves_.resize(leaves_.size() + num_leaves, 0.0f);
+  struct Place {
+    int32_t node;
+    uint32_t heap;  // heap position in the complete tree
+    int level;
+  };
+  std::vector<Place> todo = {{0, 0, 0}};
+  while (!todo.empty()) {
+    Place p = todo.back();
+    todo.pop_back();
+    const size_t node = static_cast<size_t>(p.node);
+    if (nodes.left[node] == -1) {
+      const uint32_t position = p.heap - ((uint32_t{1} << p.level) - 1);
+      const uint32_t span = uint32_t{1} << (depth - p.level);
+      std::fill_n(leaves_.begin() + tree.leaf_base + position * span, span, nodes.condition[node]);
+      continue;
+    }
+    splits_[tree.split_base + p.heap] =
+        Split{nodes.feature[node] | (nodes.default_left[node] != 0 ? kDefaultLeftBit : 0u),
+              nodes.condition[node]};
+    todo.push_back({nodes.left[node], 2 * p.heap + 1, p.level + 1});
+    todo.push_back({nodes.right[node], 2 * p.heap + 2, p.level + 1});
+  }
+  trees_.push_back(tree);
+  return Status::Ok();
+}
+
+void Forest::PredictBlock(const float* x, int64_t rows, float* out) const {
+  using Kernel =
+      void (*)(const Split*, const float*, const float*, int64_t, int64_t, float*, int64_t);
+  static constexpr auto kKernels = []<size_t... D>(std::index_sequence<D...>) {
+    return std::array<Kernel, sizeof...(D)>{&EvalTree<static_cast<int>(D), Split>...};
+  }
+  (std::make_index_sequence<kMaxNativeDepth + 1>());
+
+  const int64_t groups = params_.num_groups;
+  std::fill_n(out, rows * groups, params_.base_margin);
+  for (const Tree& t : trees_) {
+    kKernels[static_cast<size_t>(t.depth)](splits_.data() + t.split_base,
+                                           leaves_.data() + t.leaf_base, x, params_.num_features,
+                                           rows, out + t.group, groups);
+  }
+  Finish(out, rows);
+}
+
+void Forest::Finish(float* out, int64_t rows) const {
+  switch (params_.transform) {
+    case OutputTransform::kIdentity:
+      return;
+    case OutputTransform::kSigmoid:
+      for (int64_t i = 0; i < rows; ++i) out[i] = Sigmoid(out[i]);
+      return;
+    case OutputTransform::kExp:
+      for (int64_t i = 0; i < rows; ++i) out[i] = std::exp(out[i]);
+      return;
+    case OutputTransform::kHinge:
+      for (int64_t i = 0; i < rows; ++i) out[i] = out[i] > 0.0 ? 1.0f : 0.0f;
+      return;
+    case OutputTransform::kSoftmax:
+      for (int64_t i = 0; i < rows; ++i) Softmax(out + i * params_.num_groups, params_.num_groups);
+      return;
+  }
+}
+
+void Forest::Predict(const float* x, int64_t rows, float* out) const {
+  const int64_t nf = params_.num_features;
+  for (int64_t r = 0; r < rows; r += kBlockRows) {
+    const int64_t n = std::min(kBlockRows, rows - r);
+    PredictBlock(x + r * nf, n, out + r * params_.num_groups);
+  }
+}
+
+void Forest::Predict(const double* x, int64_t rows, float* out, std::span<float> scratch) const {
+  const int64_t nf = params_.num_features;
+  for (int64_t r = 0; r < rows; r += kBlockRows) {
+    const int64_t n = std::min(kBlockRows, rows - r);
+    const double* in = x + r * nf;
+    for (int64_t i = 0; i < n * nf; ++i)
+      scratch[static_cast<size_t>(i)] = static_cast<float>(in[i]);
+    PredictBlock(scratch.data(), n, out + r * params_.num_groups);
+  }
+}
+
+}  // namespace ferry::backends::xgboost
