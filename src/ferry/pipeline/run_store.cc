@@ -1,8 +1,7 @@
 #include "ferry/pipeline/run_store.h"
 
 #include "ferry/registry/migrations.h"
-#include "ferry/registry/postgres/postgres_database.h"
-#include "ferry/registry/sqlite/sqlite_database.h"
+#include "ferry/registry/sql_store.h"
 
 namespace ferry::pipeline {
 namespace {
@@ -42,18 +41,7 @@ Result<RunRecord> RunFromRow(const SqlRow& r) {
 }  // namespace
 
 Result<std::unique_ptr<RunStore>> RunStore::Open(const std::string& uri) {
-  constexpr std::string_view kSqlite = "sqlite://";
-  std::unique_ptr<registry::SqlDatabase> db;
-  if (uri.rfind(kSqlite, 0) == 0) {
-    std::string path = uri.substr(kSqlite.size());
-    if (path.empty()) return InvalidArgument("registry URI '" + uri + "' names no file");
-    FERRY_ASSIGN_OR_RETURN(db, registry::OpenSqliteDatabase(path, registry::SqliteOptions{}));
-  } else if (uri.rfind("postgresql://", 0) == 0 || uri.rfind("postgres://", 0) == 0) {
-    FERRY_ASSIGN_OR_RETURN(db, registry::OpenPostgresDatabase(uri));
-  } else {
-    return InvalidArgument("registry URI '" + uri +
-                           "': expected sqlite:///path/registry.db or postgresql://…");
-  }
+  FERRY_ASSIGN_OR_RETURN(std::unique_ptr<registry::SqlDatabase> db, registry::OpenSqlDatabase(uri));
   FERRY_RETURN_IF_ERROR(registry::Migrate(*db).status());
   return std::make_unique<RunStore>(std::move(db));
 }

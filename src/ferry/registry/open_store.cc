@@ -5,7 +5,8 @@
 
 namespace ferry::registry {
 
-Result<std::unique_ptr<Store>> OpenStore(const std::string& uri, const StoreOptions& options) {
+Result<std::unique_ptr<SqlDatabase>> OpenSqlDatabase(const std::string& uri,
+                                                     const StoreOptions& options) {
   constexpr std::string_view kSqlite = "sqlite://";
   std::unique_ptr<SqlDatabase> db;
   if (uri.rfind(kSqlite, 0) == 0) {
@@ -20,6 +21,11 @@ Result<std::unique_ptr<Store>> OpenStore(const std::string& uri, const StoreOpti
     return InvalidArgument("registry URI '" + uri +
                            "': expected sqlite:///path/registry.db or postgresql://…");
   }
+  return db;
+}
+
+Result<std::unique_ptr<Store>> OpenStore(const std::string& uri, const StoreOptions& options) {
+  FERRY_ASSIGN_OR_RETURN(std::unique_ptr<SqlDatabase> db, OpenSqlDatabase(uri, options));
   return OpenSqlStore(std::move(db));
 }
 
