@@ -159,6 +159,36 @@ TEST_P(RegistryTest, GcRemovesOnlyUnreferencedBlobsPastTheGracePeriod) {
   EXPECT_TRUE(reg_->Check()->ok());
 }
 
+TEST_P(RegistryTest, CheckListsInterruptedRegistrationsAndGcFailsThem) {
+  VersionRecord v1 = Register("bc", "first");
+  EXPECT_EQ(v1.status, VersionStatus::kReady);
+  // A registration whose process died after reserving its number.
+  NewVersion nv;
+  nv.record = v1;
+  Result<VersionRecord> left = reg_->store().BeginVersion(nv, actor_);
+  ASSERT_TRUE(left.ok()) << left.status().ToString();
+  EXPECT_EQ(left->version, 2);
+  Result<CheckReport> check = reg_->Check();
+  ASSERT_TRUE(check.ok());
+  EXPECT_TRUE(check->ok());  // listed, not a problem
+  ASSERT_EQ(check->registering.size(), 1u);
+  EXPECT_EQ(check->registering[0].rfind("bc:2 (since ", 0), 0u) << check->registering[0];
+  EXPECT_FALSE(ResolveToBundleDir(*reg_, "bc:2").ok());
+  EXPECT_EQ(reg_->Resolve("bc")->version, 1);  // latest ready
+  // Inside the grace period gc leaves it alone: it may still be running.
+  Result<GcReport> young = reg_->Gc({3600, false});
+  ASSERT_TRUE(young.ok());
+  EXPECT_TRUE(young->failed_registrations.empty());
+  EXPECT_EQ(reg_->store().GetVersion("bc", 2)->status, VersionStatus::kRegistering);
+  Result<GcReport> old = reg_->Gc({0, false});
+  ASSERT_TRUE(old.ok()) << old.status().ToString();
+  EXPECT_EQ(old->failed_registrations, std::vector<std::string>{"bc:2"});
+  EXPECT_EQ(reg_->store().GetVersion("bc", 2)->status, VersionStatus::kFailed);
+  EXPECT_TRUE(reg_->Check()->registering.empty());
+  EXPECT_TRUE(reg_->artifacts().VerifiedPath(v1.blob_sha256).ok());  // still referenced
+  EXPECT_EQ(Register("bc", "third").version, 3);
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, RegistryTest, ::testing::Values("sqlite", "postgres"),
                          testing::StoreKindName);
 

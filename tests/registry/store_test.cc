@@ -254,6 +254,51 @@ TEST_P(StoreTest, RefusesADatabaseFromANewerFerry) {
                 std::to_string(LatestSchemaVersion()) + "); upgrade ferry");
 }
 
+TEST_P(StoreTest, TwoStepRegistrationReservesThenFinishesOrFails) {
+  Result<VersionRecord> r1 = store_->BeginVersion(SomeVersion("churn"), alice_);
+  ASSERT_TRUE(r1.ok()) << r1.status().ToString();
+  EXPECT_EQ(r1->version, 1);
+  EXPECT_EQ(r1->status, VersionStatus::kRegistering);
+  EXPECT_EQ(r1->blob_sha256, "");  // no blob yet
+  EXPECT_EQ(store_->GetVersion("churn", 1)->status, VersionStatus::kRegistering);
+  // Neither resolvable as latest nor aliasable while registering.
+  EXPECT_EQ(store_->LatestReadyVersion("churn").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->SetAlias(Move("champion", 1), alice_).status().message(),
+            "version churn:1 is registering, not ready");
+  // A second registration meanwhile gets the next number.
+  Result<VersionRecord> r2 = store_->BeginVersion(SomeVersion("churn"), alice_);
+  ASSERT_TRUE(r2.ok());
+  EXPECT_EQ(r2->version, 2);
+
+  Result<VersionRecord> done = store_->FinishVersion("churn", 1, std::string(64, 'b'), 42, alice_);
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  EXPECT_EQ(done->status, VersionStatus::kReady);
+  EXPECT_EQ(done->blob_sha256, std::string(64, 'b'));
+  EXPECT_EQ(done->blob_bytes, 42);
+  EXPECT_EQ(store_->LatestReadyVersion("churn")->version, 1);
+  EXPECT_TRUE(store_->SetAlias(Move("champion", 1), alice_).ok());
+  EXPECT_EQ(store_->ReferencedBlobs()->count(std::string(64, 'b')), 1u);
+
+  ASSERT_TRUE(store_->FailVersion("churn", 2, "disk full", alice_).ok());
+  EXPECT_EQ(store_->GetVersion("churn", 2)->status, VersionStatus::kFailed);
+  // Only a registering version moves; a ready or failed one never changes again.
+  EXPECT_EQ(store_->FinishVersion("churn", 2, std::string(64, 'c'), 1, alice_).status().message(),
+            "version churn:2 is failed, not registering");
+  EXPECT_EQ(store_->FailVersion("churn", 1, "late", alice_).message(),
+            "version churn:1 is ready, not registering");
+  EXPECT_EQ(store_->FailVersion("churn", 9, "x", alice_).code(), StatusCode::kNotFound);
+
+  // Audited when each registration ends: create, register (v1), register_failed (v2), alias.
+  Result<std::vector<AuditEntry>> h = store_->History("churn", 0);
+  ASSERT_TRUE(h.ok());
+  ASSERT_EQ(h->size(), 4u);
+  EXPECT_EQ((*h)[1].action, "register");
+  EXPECT_EQ((*h)[1].version, 1);
+  EXPECT_EQ((*h)[3].action, "register_failed");
+  EXPECT_EQ((*h)[3].version, 2);
+  EXPECT_EQ((*h)[3].detail, "disk full");
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, StoreTest, ::testing::Values("sqlite", "postgres"),
                          testing::StoreKindName);
 

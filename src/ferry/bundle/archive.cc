@@ -84,6 +84,15 @@ std::string ArchiveErrorText(struct archive* a) {
   return msg != nullptr ? msg : "unknown libarchive error";
 }
 
+// For write failures: libarchive says only "Write error"; the system's
+// reason (e.g. "No space left on device") is in archive_errno.
+std::string ArchiveWriteErrorText(struct archive* a) {
+  std::string text = ArchiveErrorText(a);
+  const int err = archive_errno(a);
+  if (err > 0) text += std::string(" (") + std::strerror(err) + ")";
+  return text;
+}
+
 // Removes a file or a whole tree when it goes out of scope, unless released.
 class RemoveOnExit {
  public:
@@ -194,7 +203,7 @@ Status WriteHeader(struct archive* a, const std::string& rel, bool is_dir, int64
   int rc = archive_write_header(a, entry.get());
   if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
     return Internal("cannot write the archive header of " + Quote(rel) + ": " +
-                    ArchiveErrorText(a));
+                    ArchiveWriteErrorText(a));
   }
   return Status::Ok();
 }
@@ -223,7 +232,8 @@ Status PackFile(struct archive* a, const fs::path& root, const std::string& rel,
     done += static_cast<uint64_t>(n);
     if (done > declared) return FailedPrecondition(changed);
     if (archive_write_data(a, buffer.data(), static_cast<size_t>(n)) != n) {
-      return Internal("cannot write " + Quote(rel) + " into the archive: " + ArchiveErrorText(a));
+      return Internal("cannot write " + Quote(rel) +
+                      " into the archive: " + ArchiveWriteErrorText(a));
     }
   }
   if (done != declared) return FailedPrecondition(changed);
@@ -250,7 +260,7 @@ Status WriteTar(int fd, const fs::path& root, const std::vector<PackItem>& items
     }
   }
   if (archive_write_close(a.get()) != ARCHIVE_OK) {
-    return Internal("cannot finish the archive: " + ArchiveErrorText(a.get()));
+    return Internal("cannot finish the archive: " + ArchiveWriteErrorText(a.get()));
   }
   return Status::Ok();
 }

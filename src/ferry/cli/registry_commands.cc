@@ -276,6 +276,10 @@ int RegistryGc(const RegistryCommonArgs& common, int64_t grace_seconds, bool dry
         dry_run ? "would remove" : "removed", report->removed_blobs.size(),
         static_cast<long long>(report->removed_bytes),
         static_cast<long long>(report->removed_temps), static_cast<long long>(report->kept_young));
+    for (const auto& v : report->failed_registrations) {
+      std::printf("%s interrupted registration %s: now failed\n", dry_run ? "would mark" : "marked",
+                  v.c_str());
+    }
   }
   return kExitOk;
 }
@@ -306,6 +310,12 @@ int RegistryCheck(const RegistryCommonArgs& common) {
         static_cast<long long>(report->models), static_cast<long long>(report->versions),
         static_cast<long long>(report->blobs), static_cast<long long>(report->unreferenced_blobs),
         static_cast<long long>(report->temp_files));
+    for (const auto& v : report->registering) {
+      std::printf(
+          "registering: %s (in progress, or interrupted: gc marks it failed after the "
+          "grace period)\n",
+          v.c_str());
+    }
     for (const auto& p : report->problems) std::fprintf(stderr, "problem: %s\n", p.c_str());
     std::printf("%s\n", report->ok() ? "ok" : "problems found");
   }

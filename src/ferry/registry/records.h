@@ -9,9 +9,11 @@ namespace ferry::registry {
 
 // Lifecycle of a model version. Allowed transitions: registering → ready,
 // registering → failed. A ready version never changes again (immutable).
-// The CLI's register stores the blob durably first and then commits the
-// version directly as ready in one transaction, so it never leaves a
-// `registering` row behind.
+// Registry::Register reserves the number as `registering`, stores the blob
+// durably, then marks the version ready (or failed); a process killed in
+// between leaves a `registering` row that `ferry registry check` lists and
+// `ferry registry gc` marks failed after the grace period. Only ready
+// versions resolve, materialize or take aliases.
 enum class VersionStatus { kRegistering, kReady, kFailed };
 std::string_view VersionStatusName(VersionStatus status);
 std::optional<VersionStatus> ParseVersionStatus(std::string_view name);

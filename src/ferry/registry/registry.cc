@@ -2,7 +2,9 @@
 
 #include <stdlib.h>
 
+#include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <map>
 
 #include "ferry/base/files.h"
@@ -33,6 +35,21 @@ Status CheckForce(bool force, const Actor& actor) {
 }
 
 fs::path DefaultStorePath(const fs::path& home) { return home / "registry.db"; }
+
+// Seconds from an RFC 3339 UTC time ("2026-11-27T13:05:01.123Z") to now; 0
+// when it cannot be read (treated as young: never failed by mistake).
+int64_t SecondsSince(const std::string& rfc3339) {
+  std::tm tm{};
+  if (std::sscanf(rfc3339.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6) {
+    return 0;
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  const std::time_t then = timegm(&tm);
+  const std::time_t now = std::time(nullptr);
+  return now > then ? static_cast<int64_t>(now - then) : 0;
+}
 
 }  // namespace
 
@@ -106,10 +123,17 @@ Result<VersionRecord> Registry::Register(const RegisterRequest& request, const A
   v.description = request.description.empty() ? m.description : request.description;
   v.lineage = {m.lineage.pipeline, m.lineage.run, m.lineage.data, m.lineage.parent};
   nv.model_description = m.description;
-  FERRY_ASSIGN_OR_RETURN(BlobInfo blob, artifacts_.PutBundleDir(b.root));
-  v.blob_sha256 = blob.sha256;
-  v.blob_bytes = blob.bytes;
-  FERRY_ASSIGN_OR_RETURN(VersionRecord added, store_->AddVersion(nv, actor));
+  // The number is reserved (and visible as `registering`) before the blob is
+  // written; a crash leaves that row, which Check lists and Gc fails.
+  FERRY_ASSIGN_OR_RETURN(VersionRecord reserved, store_->BeginVersion(nv, actor));
+  Result<BlobInfo> blob = artifacts_.PutBundleDir(b.root);
+  if (!blob.ok()) {
+    (void)store_->FailVersion(reserved.model, reserved.version, blob.status().message(), actor);
+    return blob.status();
+  }
+  FERRY_ASSIGN_OR_RETURN(
+      VersionRecord added,
+      store_->FinishVersion(reserved.model, reserved.version, blob->sha256, blob->bytes, actor));
   // A concurrent gc may have taken a reused blob between the put and the
   // commit (both outside its grace period only if the clock jumped); put it back.
   if (!artifacts_.Contains(added.blob_sha256)) {
@@ -224,6 +248,22 @@ Result<GcReport> Registry::Gc(const GcOptions& options) {
     if (!options.dry_run) FERRY_RETURN_IF_ERROR(artifacts_.Remove(path));
     ++report.removed_temps;
   }
+  // Registrations left `registering` for longer than the grace period were
+  // interrupted (their process died): mark them failed.
+  FERRY_ASSIGN_OR_RETURN(std::vector<ModelRecord> models, store_->ListModels());
+  for (const auto& m : models) {
+    FERRY_ASSIGN_OR_RETURN(std::vector<VersionRecord> versions, store_->ListVersions(m.name));
+    for (const auto& v : versions) {
+      if (v.status != VersionStatus::kRegistering) continue;
+      if (SecondsSince(v.created_at) < options.grace_seconds) continue;
+      if (!options.dry_run) {
+        Status s = store_->FailVersion(v.model, v.version, "registration interrupted (found by gc)",
+                                       Actor{"gc", ""});
+        if (!s.ok() && s.code() != StatusCode::kFailedPrecondition) return s;
+      }
+      report.failed_registrations.push_back(VersionRef(v.model, v.version));
+    }
+  }
   return report;
 }
 
@@ -236,6 +276,12 @@ Result<CheckReport> Registry::Check() {
     FERRY_ASSIGN_OR_RETURN(std::vector<VersionRecord> versions, store_->ListVersions(m.name));
     for (const auto& v : versions) {
       ++report.versions;
+      if (v.status == VersionStatus::kRegistering) {
+        report.registering.push_back(VersionRef(v.model, v.version) + " (since " + v.created_at +
+                                     ")");
+        continue;
+      }
+      if (v.status != VersionStatus::kReady) continue;  // failed: no blob
       auto it = verified.find(v.blob_sha256);
       if (it == verified.end()) {
         Result<fs::path> p = artifacts_.VerifiedPath(v.blob_sha256);

@@ -52,6 +52,8 @@ struct GcReport {
   int64_t removed_bytes = 0;
   int64_t removed_temps = 0;
   int64_t kept_young = 0;  // unreferenced but inside the grace period
+  // Versions left `registering` past the grace period, now `failed` ("m:7").
+  std::vector<std::string> failed_registrations;
 };
 
 struct CheckReport {
@@ -61,6 +63,9 @@ struct CheckReport {
   int64_t unreferenced_blobs = 0;     // gc will remove them after the grace period
   int64_t temp_files = 0;             // left by writes in progress or killed writers
   std::vector<std::string> problems;  // missing or corrupt blobs, stray files
+  // Versions still `registering` ("m:7 (since …)"): in progress, or left by
+  // a killed process (gc fails them after the grace period). Not a problem.
+  std::vector<std::string> registering;
   bool ok() const { return problems.empty(); }
 };
 

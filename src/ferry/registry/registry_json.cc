@@ -130,6 +130,9 @@ std::string CheckJson(const CheckReport& r) {
   j.Key("problems").BeginArray();
   for (const auto& p : r.problems) j.String(p);
   j.EndArray();
+  j.Key("registering").BeginArray();
+  for (const auto& v : r.registering) j.String(v);
+  j.EndArray();
   j.EndObject();
   return out;
 }
@@ -144,6 +147,9 @@ std::string GcJson(const GcReport& r) {
   j.Key("removed_bytes").Int(r.removed_bytes);
   j.Key("removed_temp_files").Int(r.removed_temps);
   j.Key("kept_in_grace_period").Int(r.kept_young);
+  j.Key("failed_registrations").BeginArray();
+  for (const auto& v : r.failed_registrations) j.String(v);
+  j.EndArray();
   j.EndObject();
   return out;
 }

@@ -115,6 +115,65 @@ class SqlStore : public Store {
 
   Result<VersionRecord> AddVersion(const NewVersion& nv, const Actor& actor) override
       EXCLUDES(mu_) {
+    return InsertVersion(nv, VersionStatus::kReady, actor);
+  }
+
+  Result<VersionRecord> BeginVersion(const NewVersion& nv, const Actor& actor) override
+      EXCLUDES(mu_) {
+    NewVersion reserved = nv;
+    reserved.record.blob_sha256.clear();
+    reserved.record.blob_bytes = 0;
+    return InsertVersion(reserved, VersionStatus::kRegistering, actor);
+  }
+
+  Result<VersionRecord> FinishVersion(const std::string& model, int64_t version,
+                                      const std::string& blob_sha256, int64_t blob_bytes,
+                                      const Actor& actor) override EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    VersionRecord v;
+    Status s = InTransaction([&]() -> Status {
+      mu_.AssertHeld();
+      AssertLocked();
+      FERRY_ASSIGN_OR_RETURN(auto rows,
+                             db_->Query("UPDATE versions SET status = 'ready', blob_sha256 = $3, "
+                                        "blob_bytes = $4 WHERE model = $1 AND version = $2 AND "
+                                        "status = 'registering' RETURNING version",
+                                        {model, version, blob_sha256, blob_bytes}));
+      if (rows.empty()) return NotRegistering(model, version);
+      FERRY_ASSIGN_OR_RETURN(v, GetVersionLocked(model, version));
+      return Audit(actor, "register", model, version, "", v.bundle_digest);
+    });
+    if (!s.ok()) return s;
+    return v;
+  }
+
+  Status FailVersion(const std::string& model, int64_t version, const std::string& reason,
+                     const Actor& actor) override EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    return InTransaction([&]() -> Status {
+      mu_.AssertHeld();
+      AssertLocked();
+      FERRY_ASSIGN_OR_RETURN(
+          auto rows, db_->Query("UPDATE versions SET status = 'failed' WHERE model = $1 AND "
+                                "version = $2 AND status = 'registering' RETURNING version",
+                                {model, version}));
+      if (rows.empty()) return NotRegistering(model, version);
+      return Audit(actor, "register_failed", model, version, "", reason);
+    });
+  }
+
+ private:
+  // FailedPrecondition (or NotFound) for a version that is not `registering`.
+  Status NotRegistering(const std::string& model, int64_t version) REQUIRES(mu_) {
+    auto current = GetVersionLocked(model, version);
+    if (!current.ok()) return current.status();
+    return FailedPrecondition("version " + model + ":" + std::to_string(version) + " is " +
+                              std::string(VersionStatusName(current->status)) +
+                              ", not registering");
+  }
+
+  Result<VersionRecord> InsertVersion(const NewVersion& nv, VersionStatus status,
+                                      const Actor& actor) EXCLUDES(mu_) {
     MutexLock lock(mu_);
     VersionRecord v = nv.record;
     Status s = InTransaction([&]() -> Status {
@@ -136,7 +195,7 @@ class SqlStore : public Store {
                                                   {v.model}));
       if (num.empty()) return NotFound("model '" + v.model + "' not found");
       v.version = Int(num[0], 0);
-      v.status = VersionStatus::kReady;
+      v.status = status;
       v.created_at = now;
       v.created_by = ActorName(actor);
       FERRY_RETURN_IF_ERROR(
@@ -148,12 +207,15 @@ class SqlStore : public Store {
                       v.metrics_json, v.description, v.lineage.pipeline, v.lineage.run,
                       v.lineage.data, v.lineage.parent, v.created_at, v.created_by})
               .status());
+      // A reservation is audited when it ends (FinishVersion / FailVersion).
+      if (status != VersionStatus::kReady) return Status::Ok();
       return Audit(actor, "register", v.model, v.version, "", v.bundle_digest);
     });
     if (!s.ok()) return s;
     return v;
   }
 
+ public:
   Result<VersionRecord> GetVersion(const std::string& model, int64_t version) override
       EXCLUDES(mu_) {
     MutexLock lock(mu_);

@@ -61,6 +61,19 @@ class Store {
   // model if it does not exist). Numbers are unique and increasing per model,
   // also across processes; a number is never reused, even after a delete.
   virtual Result<VersionRecord> AddVersion(const NewVersion& version, const Actor& actor) = 0;
+  // Two-step registration: reserves the next number as a `registering`
+  // version (no blob yet: blob_sha256 empty), visible to readers but never
+  // resolvable or aliasable. Numbering as AddVersion.
+  virtual Result<VersionRecord> BeginVersion(const NewVersion& version, const Actor& actor) = 0;
+  // registering → ready with its blob; audited as "register".
+  // FailedPrecondition unless the version is `registering`.
+  virtual Result<VersionRecord> FinishVersion(const std::string& model, int64_t version,
+                                              const std::string& blob_sha256, int64_t blob_bytes,
+                                              const Actor& actor) = 0;
+  // registering → failed; audited as "register_failed" with `reason`.
+  // FailedPrecondition unless the version is `registering`.
+  virtual Status FailVersion(const std::string& model, int64_t version, const std::string& reason,
+                             const Actor& actor) = 0;
   // NotFound if the model or version is absent.
   virtual Result<VersionRecord> GetVersion(const std::string& model, int64_t version) = 0;
   // NotFound if the model has no ready version.
