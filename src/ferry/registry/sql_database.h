@@ -46,6 +46,12 @@ class SqlDatabase {
   // (BEGIN IMMEDIATE) so that writers queue on the busy timeout instead of
   // failing at commit.
   virtual Status BeginWrite() = 0;
+  // As BeginWrite, for a transaction whose commit need not reach the disk on
+  // its own because a later durable commit on this database covers it (a
+  // version reserved before its blob is stored). SQLite commits it with
+  // synchronous=NORMAL (no fsync; the next FULL commit syncs the WAL with it);
+  // other drivers as BeginWrite.
+  virtual Status BeginWriteDeferredSync() { return BeginWrite(); }
   virtual Status Commit() = 0;
   // Rolls back the open transaction, if any. Never fails visibly.
   virtual void Rollback() = 0;

@@ -123,7 +123,10 @@ class SqlStore : public Store {
     NewVersion reserved = nv;
     reserved.record.blob_sha256.clear();
     reserved.record.blob_bytes = 0;
-    return InsertVersion(reserved, VersionStatus::kRegistering, actor);
+    // The reservation's commit needs no fsync of its own: FinishVersion's
+    // durable commit covers it, and a reservation lost to a power cut leaves
+    // only an unreferenced blob for gc.
+    return InsertVersion(reserved, VersionStatus::kRegistering, actor, /*durable=*/false);
   }
 
   Result<VersionRecord> FinishVersion(const std::string& model, int64_t version,
@@ -173,44 +176,49 @@ class SqlStore : public Store {
   }
 
   Result<VersionRecord> InsertVersion(const NewVersion& nv, VersionStatus status,
-                                      const Actor& actor) EXCLUDES(mu_) {
+                                      const Actor& actor, bool durable = true) EXCLUDES(mu_) {
     MutexLock lock(mu_);
     VersionRecord v = nv.record;
-    Status s = InTransaction([&]() -> Status {
-      mu_.AssertHeld();
-      AssertLocked();  // the body runs inside InTransaction, under mu_
-      std::string now = NowRfc3339();
-      // Create the model if needed; a concurrent creator makes this a no-op.
-      FERRY_ASSIGN_OR_RETURN(
-          auto created,
-          db_->Query("INSERT INTO models (name, description, created_at, created_by) "
-                     "VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING RETURNING name",
-                     {v.model, nv.model_description, now, ActorName(actor)}));
-      if (!created.empty()) {
-        FERRY_RETURN_IF_ERROR(Audit(actor, "create_model", v.model, 0, "", nv.model_description));
-      }
-      // The row lock on the model serializes version numbering.
-      FERRY_ASSIGN_OR_RETURN(auto num, db_->Query("UPDATE models SET last_version = last_version "
-                                                  "+ 1 WHERE name = $1 RETURNING last_version",
-                                                  {v.model}));
-      if (num.empty()) return NotFound("model '" + v.model + "' not found");
-      v.version = Int(num[0], 0);
-      v.status = status;
-      v.created_at = now;
-      v.created_by = ActorName(actor);
-      FERRY_RETURN_IF_ERROR(
-          db_->Query("INSERT INTO versions (" + std::string(kVersionColumns) +
+    Status s = InTransaction(
+        [&]() -> Status {
+          mu_.AssertHeld();
+          AssertLocked();  // the body runs inside InTransaction, under mu_
+          std::string now = NowRfc3339();
+          // Create the model if needed; a concurrent creator makes this a no-op.
+          FERRY_ASSIGN_OR_RETURN(
+              auto created,
+              db_->Query("INSERT INTO models (name, description, created_at, created_by) "
+                         "VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING RETURNING name",
+                         {v.model, nv.model_description, now, ActorName(actor)}));
+          if (!created.empty()) {
+            FERRY_RETURN_IF_ERROR(
+                Audit(actor, "create_model", v.model, 0, "", nv.model_description));
+          }
+          // The row lock on the model serializes version numbering.
+          FERRY_ASSIGN_OR_RETURN(auto num,
+                                 db_->Query("UPDATE models SET last_version = last_version "
+                                            "+ 1 WHERE name = $1 RETURNING last_version",
+                                            {v.model}));
+          if (num.empty()) return NotFound("model '" + v.model + "' not found");
+          v.version = Int(num[0], 0);
+          v.status = status;
+          v.created_at = now;
+          v.created_by = ActorName(actor);
+          FERRY_RETURN_IF_ERROR(
+              db_->Query(
+                     "INSERT INTO versions (" + std::string(kVersionColumns) +
                          ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
                          "$15, $16, $17)",
                      {v.model, v.version, std::string(VersionStatusName(v.status)), v.bundle_digest,
                       v.blob_sha256, v.blob_bytes, v.framework, v.task, v.signature_json,
                       v.metrics_json, v.description, v.lineage.pipeline, v.lineage.run,
                       v.lineage.data, v.lineage.parent, v.created_at, v.created_by})
-              .status());
-      // A reservation is audited when it ends (FinishVersion / FailVersion).
-      if (status != VersionStatus::kReady) return Status::Ok();
-      return Audit(actor, "register", v.model, v.version, "", v.bundle_digest);
-    });
+                  .status());
+          // A reservation is audited when it ends (FinishVersion / FailVersion).
+          if (status != VersionStatus::kReady) return Status::Ok();
+          return Audit(actor, "register", v.model, v.version, "", v.bundle_digest);
+        },
+        durable);
     if (!s.ok()) return s;
     return v;
   }
@@ -298,9 +306,10 @@ class SqlStore : public Store {
   Result<std::set<std::string>> ReferencedBlobs() override EXCLUDES(mu_);
 
  private:
-  // Runs `body` in a write transaction; commits if it returns OK, else rolls back.
-  Status InTransaction(const std::function<Status()>& body) REQUIRES(mu_) {
-    FERRY_RETURN_IF_ERROR(db_->BeginWrite());
+  // Runs `body` in a write transaction; commits if it returns OK, else rolls
+  // back. `durable` false: see SqlDatabase::BeginWriteDeferredSync.
+  Status InTransaction(const std::function<Status()>& body, bool durable = true) REQUIRES(mu_) {
+    FERRY_RETURN_IF_ERROR(durable ? db_->BeginWrite() : db_->BeginWriteDeferredSync());
     Status s = body();
     if (!s.ok()) {
       db_->Rollback();

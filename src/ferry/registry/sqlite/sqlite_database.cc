@@ -100,19 +100,35 @@ class SqliteDatabase : public SqlDatabase {
   }
 
   Status BeginWrite() override { return ExecScript("BEGIN IMMEDIATE"); }
+  Status BeginWriteDeferredSync() override {
+    FERRY_RETURN_IF_ERROR(ExecScript("PRAGMA synchronous=NORMAL"));
+    deferred_sync_ = true;
+    Status s = BeginWrite();
+    if (!s.ok()) RestoreFullSync();
+    return s;
+  }
   Status Commit() override {
     Status s = ExecScript("COMMIT");
     if (!s.ok()) Rollback();
+    RestoreFullSync();
     return s;
   }
   void Rollback() override {
     if (!sqlite3_get_autocommit(db_)) {
       sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
     }
+    RestoreFullSync();
   }
 
  private:
+  void RestoreFullSync() {
+    if (!deferred_sync_) return;
+    deferred_sync_ = false;
+    sqlite3_exec(db_, "PRAGMA synchronous=FULL", nullptr, nullptr, nullptr);
+  }
+
   sqlite3* db_;
+  bool deferred_sync_ = false;  // this transaction commits with synchronous=NORMAL
 };
 
 }  // namespace
