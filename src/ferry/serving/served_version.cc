@@ -164,17 +164,15 @@ Status ServedVersion::Enqueue(std::unique_ptr<InferRequest>& request, InferCallb
                                std::to_string(queued_) + " requests); retry later");
     }
     const size_t level = static_cast<size_t>(request->priority);
-    if (run_inline_ && request->executor != nullptr) {
+    if (run_inline_ && request->executor != nullptr && !weak_from_this().expired()) {
       // The posted task (or the one running) takes it; when every Slot is
       // busy, whoever holds one takes it next (a task posts itself again, a
-      // worker loops).
-      if ((keep = weak_from_this().lock())) {
-        executor_ = request->executor;
-        notify_worker = false;
-        if (!inline_posted_ && !idle_.empty()) {
-          inline_posted_ = true;
-          post_to = executor_;
-        }
+      // worker loops). Only a new task needs a reference to this version.
+      executor_ = request->executor;
+      notify_worker = false;
+      if (!inline_posted_ && !idle_.empty() && (keep = weak_from_this().lock())) {
+        inline_posted_ = true;
+        post_to = executor_;
       }
     }
     levels_[level].push_back(Pending{std::move(request), std::move(done), now, deadline, received});
