@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Builds Ferry and runs its main job on the embedded default: make a bundle
-# from the example model (with a baseline profile of its training data),
-# verify and pack it, and score the example data with it.
+# Builds Ferry and runs its main job on the embedded default (SQLite registry
+# and files under $FERRY_HOME, default ./ferry-data): the example retraining
+# pipeline validates the data, splits it, trains an XGBoost model, evaluates
+# it against the registry's champion, registers and promotes it; a rerun is
+# fully cached; the champion is batch-scored and served over v2 REST.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,31 +13,26 @@ cmake --preset release >/dev/null
 cmake --build --preset release --target ferry
 
 FERRY=build/release/src/ferry
-HOME_DIR="${FERRY_HOME:-./ferry-data}"
-OUT="$HOME_DIR/quickstart"
+export FERRY_HOME="${FERRY_HOME:-./ferry-data}"
+OUT="$FERRY_HOME/quickstart"
 rm -rf "$OUT"
 mkdir -p "$OUT"
 
-echo "== ferry bundle create"
-$FERRY bundle create --model examples/breast-cancer/model.json --name breast-cancer \
-  --baseline examples/breast-cancer/data.csv --label target \
-  --description "XGBoost, 100 trees, Breast Cancer Wisconsin (Diagnostic)" \
-  -o "$OUT/breast-cancer"
-echo "== ferry bundle verify"
-$FERRY bundle verify "$OUT/breast-cancer"
-echo "== ferry bundle pack"
-$FERRY bundle pack "$OUT/breast-cancer" -o "$OUT/breast-cancer.tar.zst"
-echo "== ferry bundle inspect"
-$FERRY bundle inspect "$OUT/breast-cancer.tar.zst"
-echo "== ferry predict"
-$FERRY predict --bundle "$OUT/breast-cancer.tar.zst" --input examples/breast-cancer/data.csv \
-  --key-column id --keep target -o "$OUT/predictions.csv"
+echo "== ferry pipeline run examples/breast-cancer/pipeline.yaml"
+$FERRY pipeline run examples/breast-cancer/pipeline.yaml
+echo "== the same pipeline again: every step is cached"
+$FERRY pipeline run examples/breast-cancer/pipeline.yaml
+echo "== ferry models show breast-cancer@champion (version, lineage, metrics)"
+$FERRY models show breast-cancer@champion
+echo "== ferry batch --model breast-cancer@champion"
+$FERRY batch --model breast-cancer@champion --input examples/breast-cancer/data.csv \
+  --key-column id --keep target --output "$OUT/predictions.csv"
 head -n 6 "$OUT/predictions.csv"
 echo "predictions for every row: $OUT/predictions.csv"
 
 echo "== ferry serve (v2 REST; --port 0 picks a free port, 8080 by default)"
-echo "\$ $FERRY serve --model breast-cancer=$OUT/breast-cancer --port 0 &"
-$FERRY serve --model "breast-cancer=$OUT/breast-cancer" --port 0 >"$OUT/serve.out" 2>"$OUT/serve.err" &
+echo "\$ $FERRY serve --model breast-cancer@champion --port 0 &"
+$FERRY serve --model breast-cancer@champion --port 0 >"$OUT/serve.out" 2>"$OUT/serve.err" &
 SERVE_PID=$!
 trap 'kill -TERM $SERVE_PID 2>/dev/null || true' EXIT
 for _ in $(seq 100); do grep -q listening "$OUT/serve.out" 2>/dev/null && break; sleep 0.1; done

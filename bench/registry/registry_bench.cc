@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
   if (!b.ok()) Die(b.status());
   auto t0 = Clock::now();
   for (int i = 0; i < full_registers; ++i) {
-    auto v = reg.Register({co.output_dir, "", ""}, actor);
+    auto v = reg.Register({co.output_dir, "", "", {}}, actor);
     if (!v.ok()) Die(v.status());
   }
   double full_s = Us(Clock::now() - t0) / 1e6;

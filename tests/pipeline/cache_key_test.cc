@@ -72,6 +72,9 @@ TEST_F(CacheKeyTest, DependsOnTheResolvedDefinition) {
   StepSpec more = Step("  - {name: s, run: 'echo ${{ params.n }}', env: {A: y, B: z}}\n");
   EXPECT_EQ(DescribeCacheDifference(Key(env).components, Key(more).components),
             std::vector<std::string>{"definition field 'env.B' added"});
+  StepSpec image = Step("  - {name: s, run: 'echo ${{ params.n }}', env: {A: y}, image: py:3}\n");
+  EXPECT_EQ(DescribeCacheDifference(Key(env).components, Key(image).components),
+            std::vector<std::string>{"definition field 'image' added"});
 }
 
 TEST_F(CacheKeyTest, HashesScriptsNamedInTheCommandAndNeededOutputs) {

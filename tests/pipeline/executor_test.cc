@@ -14,6 +14,7 @@ namespace ferry::pipeline {
 namespace {
 
 using ferry::testing::TempDir;
+namespace fs = std::filesystem;
 
 // Time moves on by itself: every reading is 5 s later than the last, so
 // retry backoffs elapse without sleeping.
@@ -155,17 +156,30 @@ TEST_F(ExecutorTest, ATimeoutKillsTheWholeGroup) {
   EXPECT_EQ(*steps["slow"].exit_code, -15);
 }
 
-TEST_F(ExecutorTest, WhenFalseSkipsAndBuiltinsAreNotAvailable) {
+TEST_F(ExecutorTest, WhenFalseSkipsAndAFailedBuiltinSaysWhy) {
   RunRecord run;
+  // The unit tests have no `ferry` binary: built-ins run a stand-in that
+  // fails the way `ferry pipeline builtin` does, with an "error: " line.
+  options_.ferry_binary = (dir_ / "fake-ferry").string();
+  ASSERT_TRUE(WriteFileAtomic(options_.ferry_binary,
+                              "#!/bin/sh\necho \"args: $*\"\necho 'error: no such file' >&2\n"
+                              "exit 1\n")
+                  .ok());
+  fs::permissions(options_.ferry_binary, fs::perms::owner_all);
   ASSERT_EQ(Run("  - {name: a, when: \"'x' == 'y'\", run: 'true'}\n"
-                "  - {name: b, uses: ferry/split}\n",
+                "  - {name: b, uses: ferry/split, with: {data: d.csv, key: id}}\n",
                 &run),
             RunState::kFailed);
   auto steps = Steps(run.id);
   EXPECT_EQ(steps["a"].state, StepState::kSkipped);
   EXPECT_EQ(steps["a"].message, "when condition is false: 'x' == 'y'");
   EXPECT_EQ(steps["b"].state, StepState::kFailed);
-  EXPECT_EQ(steps["b"].message, "built-in step ferry/split is not available in this version");
+  EXPECT_EQ(steps["b"].message, "no such file");
+  fs::path step = fs::path(run.folder) / "steps" / "b";
+  EXPECT_EQ(*ReadFile(step / "with.json"), "{\"data\":\"d.csv\",\"key\":\"id\"}\n");
+  EXPECT_EQ(*ReadFile(step / "stdout.log"), "args: pipeline builtin ferry/split --with-json " +
+                                                (step / "with.json").string() + " --outputs " +
+                                                (step / "outputs").string() + "\n");
 }
 
 TEST_F(ExecutorTest, ASecondIdenticalRunIsServedFromTheCache) {

@@ -30,7 +30,7 @@ steps:
   - name: gate
     needs: [train]
     uses: ferry/evaluate
-    with: {model: "${{ steps.train.outputs.bundle }}", against: "breast-cancer@champion", min: {auc: 0.95}, max_drop: {auc: 0.01}}
+    with: {model: "${{ steps.train.outputs.bundle }}", data: "${{ params.data }}", against: "breast-cancer@champion", min: {auc: 0.95}, max_drop: {auc: 0.01}}
 )");
   EXPECT_EQ(FormatProblems("p.yaml", p.problems), "");
   ASSERT_EQ(p.spec.steps.size(), 4u);
@@ -40,8 +40,30 @@ steps:
   EXPECT_EQ(p.spec.steps[2].run,
             "python3 features.py --in \"${{ params.data }}\" --out \"${{ outputs.table }}\"");
   EXPECT_EQ(*OutputsOf(p.spec.steps[2]), std::vector<std::string>{"table"});
-  EXPECT_FALSE(OutputsOf(p.spec.steps[1]).has_value());
-  EXPECT_EQ(p.spec.steps[3].with[2].second.kind, Value::Kind::kMap);
+  EXPECT_EQ(*OutputsOf(p.spec.steps[1]), (std::vector<std::string>{"bundle", "metrics"}));
+  EXPECT_EQ(p.spec.steps[3].with[3].second.kind, Value::Kind::kMap);
+}
+
+TEST(ValidateTest, ChecksTheWithKeysAndOutputsOfBuiltins) {
+  EXPECT_EQ(Problems(R"(apiVersion: ferry/v1
+kind: Pipeline
+name: p
+steps:
+  - name: s
+    uses: ferry/split
+    with: {data: d.csv, ratio: 0.5}
+    outputs: [x]
+  - name: t
+    needs: s
+    run: cat ${{ steps.s.outputs.train }} ${{ steps.s.outputs.holdout }}
+)"),
+            "p.yaml:6:11: ferry/split needs 'with.key'\n"
+            "p.yaml:7:32: unknown key 'with.ratio' for ferry/split; it takes: data, key, ratios, "
+            "seed\n"
+            "p.yaml:8:14: outputs: a built-in step has fixed outputs (ferry/split writes: train, "
+            "validation, test)\n"
+            "p.yaml:11:43: step 's' has no output 'holdout' (its outputs: train, validation, "
+            "test)");
 }
 
 TEST(ValidateTest, ReadsEveryStepField) {
@@ -76,7 +98,8 @@ steps:
 }
 
 TEST(ValidateTest, ReportsEveryStructuralProblemWithLineAndColumn) {
-  EXPECT_EQ(Problems(R"(apiVersion: ferry/v2
+  EXPECT_EQ(
+      Problems(R"(apiVersion: ferry/v2
 kind: Pipe
 name: ok
 colour: blue
@@ -94,20 +117,20 @@ steps:
     run: echo
   - just-a-string
 )"),
-            "p.yaml:1:13: apiVersion must be 'ferry/v1', got 'ferry/v2'\n"
-            "p.yaml:2:7: kind must be 'Pipeline', got 'Pipe'\n"
-            "p.yaml:4:1: unknown key 'colour'; expected one of: apiVersion, kind, name, params, "
-            "schedule, steps\n"
-            "p.yaml:5:11: schedule '61 * * * *': minute: 61 is out of range 0-59\n"
-            "p.yaml:9:5: step has both 'uses' and 'run' in step 'a'; give exactly one\n"
-            "p.yaml:10:14: retries: expected an integer from 0 to 100, got 'many'\n"
-            "p.yaml:11:14: timeout: expected a duration like 30s, 5m or 1h, got '10'\n"
-            "p.yaml:12:12: cache: expected true or false, got 'maybe'\n"
-            "p.yaml:13:5: unknown key 'bogus' in step 'a'; expected one of: cache, env, name, "
-            "needs, outputs, retries, run, timeout, uses, when, with\n"
-            "p.yaml:14:5: step has neither 'uses' nor 'run' in step 'b'; give exactly one\n"
-            "p.yaml:15:5: duplicate step name 'a' (first defined at line 7)\n"
-            "p.yaml:17:5: each step must be a mapping with a name, got 'just-a-string'");
+      "p.yaml:1:13: apiVersion must be 'ferry/v1', got 'ferry/v2'\n"
+      "p.yaml:2:7: kind must be 'Pipeline', got 'Pipe'\n"
+      "p.yaml:4:1: unknown key 'colour'; expected one of: apiVersion, kind, name, params, "
+      "schedule, steps\n"
+      "p.yaml:5:11: schedule '61 * * * *': minute: 61 is out of range 0-59\n"
+      "p.yaml:9:5: step has both 'uses' and 'run' in step 'a'; give exactly one\n"
+      "p.yaml:10:14: retries: expected an integer from 0 to 100, got 'many'\n"
+      "p.yaml:11:14: timeout: expected a duration like 30s, 5m or 1h, got '10'\n"
+      "p.yaml:12:12: cache: expected true or false, got 'maybe'\n"
+      "p.yaml:13:5: unknown key 'bogus' in step 'a'; expected one of: cache, env, image, name, "
+      "needs, outputs, retries, run, timeout, uses, when, with\n"
+      "p.yaml:14:5: step has neither 'uses' nor 'run' in step 'b'; give exactly one\n"
+      "p.yaml:15:5: duplicate step name 'a' (first defined at line 7)\n"
+      "p.yaml:17:5: each step must be a mapping with a name, got 'just-a-string'");
 }
 
 TEST(ValidateTest, ReportsEveryReferenceProblem) {

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """`ferry pipeline …` through the real binary: validate, run (parallelism, retries, timeouts,
-failure propagation, when, built-ins not yet available), Ctrl-C cancel, resume after SIGKILL of
+failure propagation, when, a failing built-in), Ctrl-C cancel, resume after SIGKILL of
 the executor, the cache (hit, miss on changed contents, explain), and bad inputs. Runs on SQLite,
 and the store-dependent cases also on PostgreSQL when the test server fixture is up."""
 import json
@@ -99,7 +99,7 @@ def check_validate(env, fails):
 schedule: "*/5 * * * *"
 steps:
   - {name: a, run: "cat ${{ params.data }} > ${{ outputs.o }}"}
-  - {name: b, needs: [a], uses: ferry/evaluate, with: {model: "${{ steps.a.outputs.o }}"}}
+  - {name: b, needs: [a], uses: ferry/evaluate, with: {model: "${{ steps.a.outputs.o }}", data: d.csv}}
 """)
     r = env.run("pipeline", "validate", good)
     fails.check(r.returncode == 0 and "pipeline 'good' is valid: 2 steps, 1 param, schedule "
@@ -113,8 +113,8 @@ steps:
     fails.check(r.returncode == 1 and lines == [
         f"{bad}:5:23: cycle in needs: a -> b -> a",
         f"{bad}:5:38: unknown param 'x' in ${{{{ params.x }}}}; the pipeline has no params",
-        f"{bad}:6:40: unknown key 'colour' in step 'b'; expected one of: cache, env, name, needs, "
-        "outputs, retries, run, timeout, uses, when, with",
+        f"{bad}:6:40: unknown key 'colour' in step 'b'; expected one of: cache, env, image, name, "
+        "needs, outputs, retries, run, timeout, uses, when, with",
         f"error: {bad}: 3 problems found"], f"validate bad: {r.stderr}")
     r = env.run("pipeline", "run", bad)
     fails.check(r.returncode == 1 and "is not a valid pipeline (3 problems); nothing ran" in
@@ -154,7 +154,7 @@ steps:
   - {name: slow, timeout: 1s, run: "sleep 30"}
   - {name: other, run: "true"}
   - {name: never, when: "${{ params.mode }} == 'full'", run: "touch never-ran"}
-  - {name: split, uses: ferry/split}
+  - {name: split, uses: ferry/split, with: {data: no-such.csv, key: id}}
 """)
     start = time.time()
     r = env.run("pipeline", "run", p, "--retry-backoff-ms", "50")
@@ -179,8 +179,8 @@ steps:
     fails.check(s["other"]["state"] == "succeeded", "independent steps finish")
     fails.check(s["never"]["state"] == "skipped" and not os.path.exists(
         os.path.join(env.tmp, "never-ran")), f"when false: {s['never']}")
-    fails.check(s["split"]["message"] == "built-in step ferry/split is not available in this "
-                "version", f"built-in: {s['split']}")
+    fails.check(s["split"]["state"] == "failed" and "no-such.csv" in s["split"]["message"],
+                f"a failing built-in says why: {s['split']}")
     r = env.run("pipeline", "run", p, "--param", "mode=full", "--param", "colour=red")
     fails.check(r.returncode == 1 and r.stderr == "error: --param colour: unknown param "
                 "'colour'; the pipeline has: mode\n", f"unknown --param: {r.stderr}")

@@ -26,7 +26,7 @@ class AliasFollowerTest : public ::testing::Test {
   }
   int64_t Register(const std::string& description) {
     fs::path dir = MakeBundle(bundles_ / description, "bc", description);
-    Result<VersionRecord> v = reg_->Register({dir, "", ""}, actor_);
+    Result<VersionRecord> v = reg_->Register({dir, "", "", {}}, actor_);
     EXPECT_TRUE(v.ok()) << v.status().ToString();
     return v.ok() ? v->version : 0;
   }

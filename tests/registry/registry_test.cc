@@ -26,7 +26,7 @@ class RegistryTest : public ::testing::TestWithParam<std::string> {
   }
   VersionRecord Register(const std::string& name, const std::string& description) {
     fs::path dir = MakeBundle(bundles_ / (name + "-" + description), name, description);
-    Result<VersionRecord> v = reg_->Register({dir, "", ""}, actor_);
+    Result<VersionRecord> v = reg_->Register({dir, "", "", {}}, actor_);
     EXPECT_TRUE(v.ok()) << v.status().ToString();
     return v.ok() ? *v : VersionRecord{};
   }
@@ -45,7 +45,7 @@ TEST_P(RegistryTest, RegistersVerifiedBundlesAsContentAddressedBlobs) {
   EXPECT_TRUE(reg_->artifacts().VerifiedPath(v1.blob_sha256).ok());
   EXPECT_NE(v1.signature_json.find("\"inputs\""), std::string::npos);
   // The same bundle again: a new version, the same blob (deduplicated).
-  Result<VersionRecord> again = reg_->Register({bundles_ / "bc-first", "", ""}, actor_);
+  Result<VersionRecord> again = reg_->Register({bundles_ / "bc-first", "", "", {}}, actor_);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->version, 2);
   EXPECT_EQ(again->blob_sha256, v1.blob_sha256);
@@ -58,11 +58,11 @@ TEST_P(RegistryTest, RegistersVerifiedBundlesAsContentAddressedBlobs) {
 TEST_P(RegistryTest, RefusesABundleThatFailsVerification) {
   fs::path dir = MakeBundle(bundles_ / "bad", "bc", "bad");
   std::ofstream(dir / "model.json", std::ios::app) << " ";
-  Result<VersionRecord> v = reg_->Register({dir, "", ""}, actor_);
+  Result<VersionRecord> v = reg_->Register({dir, "", "", {}}, actor_);
   EXPECT_EQ(v.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(v.status().message().find("failed verification"), std::string::npos);
   EXPECT_EQ(reg_->store().GetModel("bc").status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(reg_->Register({dir, "../x", ""}, actor_).status().code(),
+  EXPECT_EQ(reg_->Register({dir, "../x", "", {}}, actor_).status().code(),
             StatusCode::kInvalidArgument);
 }
 

@@ -81,6 +81,12 @@ struct Fixture {
     InferCallback cb = collector.Callback(tag);
     return served->Enqueue(r, cb);
   }
+
+  // Waits until the worker is parked with nothing to do (not still starting
+  // up, free to take the test's requests before the executor's tasks run).
+  void ParkWorker() {
+    while (served->ParkedWorkers() < 1) std::this_thread::yield();
+  }
 };
 
 ModelSettings Settings() {
@@ -93,6 +99,7 @@ ModelSettings Settings() {
 
 TEST(InlineDispatchTest, RequestsOfOneRoundRunAsOneBatchOnTheExecutor) {
   Fixture f(Settings());
+  f.ParkWorker();
   ASSERT_TRUE(f.Send(1, 1.0f, "a").ok());
   ASSERT_TRUE(f.Send(2, 2.0f, "b").ok());
   ASSERT_TRUE(f.Send(3, 3.0f, "c").ok());
@@ -115,6 +122,7 @@ TEST(InlineDispatchTest, AFullBatchLeavesTheRestForTheNextTask) {
   ModelSettings s = Settings();
   s.max_batch_size = 4;
   Fixture f(s);
+  f.ParkWorker();
   for (int i = 0; i < 6; ++i) ASSERT_TRUE(f.Send(1, 1.0f, "r" + std::to_string(i)).ok());
   EXPECT_EQ(f.executor.RunAll(), 2);  // the first task posts the second
   EXPECT_EQ(f.collector.size(), 6u);

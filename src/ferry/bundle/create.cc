@@ -106,6 +106,10 @@ Status Populate(const CreateOptions& o, const backends::Backend& backend, const 
     FERRY_RETURN_IF_ERROR(WriteFileAtomic(dir / "baseline.json", BaselineToJson(baseline)));
     m.baseline = "baseline.json";
   }
+  if (!o.metrics_json.empty()) {
+    FERRY_RETURN_IF_ERROR(WriteFileAtomic(dir / "metrics.json", o.metrics_json));
+    m.metrics = "metrics.json";
+  }
   std::string yaml = ManifestToYaml(m);
   // Round-trip through the parser: what we write must be what we accept.
   FERRY_RETURN_IF_ERROR(ParseManifest(yaml, kManifestFile).status());

@@ -23,6 +23,9 @@ struct CreateOptions {
   std::string label_column;            // baseline CSV column that is not a feature
   std::string description;
   Lineage lineage;
+  // Optional: written as metrics.json (named in the manifest's `metrics`);
+  // must be a JSON object (the caller's responsibility; the registry checks).
+  std::string metrics_json;
 };
 
 // Creates a complete bundle folder: the model copied in as model.<ext>, a

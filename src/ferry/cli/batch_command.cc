@@ -6,7 +6,7 @@
 
 #include "ferry/batch/batch_job.h"
 #include "ferry/batch/progress.h"
-#include "ferry/cli/bundle_source.h"
+#include "ferry/bundle/bundle_source.h"
 #include "ferry/cli/commands.h"
 #include "ferry/registry/registry.h"
 #include "ferry/registry/resolve.h"
@@ -67,7 +67,7 @@ int Batch(const BatchArgs& a) {
   if (a.model.empty() == a.bundle.empty()) {
     return Fail(InvalidArgument("give exactly one of --model REF and --bundle DIR"));
   }
-  std::unique_ptr<BundleSource> archive;  // keeps an unpacked --bundle archive alive
+  std::unique_ptr<bundle::BundleSource> archive;  // keeps an unpacked --bundle archive alive
   std::filesystem::path dir;
   if (!a.model.empty()) {
     Result<std::unique_ptr<registry::Registry>> reg =
@@ -77,7 +77,7 @@ int Batch(const BatchArgs& a) {
     if (!resolved.ok()) return Fail(resolved.status().WithContext("--model " + a.model));
     dir = *resolved;
   } else {
-    Result<std::unique_ptr<BundleSource>> src = BundleSource::Open(a.bundle);
+    Result<std::unique_ptr<bundle::BundleSource>> src = bundle::BundleSource::Open(a.bundle);
     if (!src.ok()) return Fail(src.status());
     archive = std::move(*src);
     dir = archive->dir();

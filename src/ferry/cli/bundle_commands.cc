@@ -9,8 +9,8 @@
 #include "ferry/bundle/archive.h"
 #include "ferry/bundle/baseline.h"
 #include "ferry/bundle/bundle.h"
+#include "ferry/bundle/bundle_source.h"
 #include "ferry/bundle/create.h"
-#include "ferry/cli/bundle_source.h"
 #include "ferry/cli/commands.h"
 #include "ferry/registry/signature_json.h"
 
@@ -75,7 +75,7 @@ int BundleCreate(const BundleCreateArgs& a) {
 }
 
 int BundleInspect(const BundleInspectArgs& a) {
-  Result<std::unique_ptr<BundleSource>> src = BundleSource::Open(a.path);
+  Result<std::unique_ptr<bundle::BundleSource>> src = bundle::BundleSource::Open(a.path);
   if (!src.ok()) return Fail(src.status());
   Result<bundle::Bundle> b = bundle::OpenBundle((*src)->dir());
   if (!b.ok()) return Fail(b.status());
@@ -195,7 +195,7 @@ int BundleUnpack(const BundleUnpackArgs& a) {
 }
 
 int BundleVerify(const BundleVerifyArgs& a) {
-  Result<std::unique_ptr<BundleSource>> src = BundleSource::Open(a.path);
+  Result<std::unique_ptr<bundle::BundleSource>> src = bundle::BundleSource::Open(a.path);
   if (!src.ok()) return Fail(src.status());
   Result<bundle::VerifyReport> r = bundle::VerifyBundle((*src)->dir());
   if (!r.ok()) return Fail(r.status());

@@ -15,5 +15,6 @@ void AddServeCommands(CLI::App& app, int& rc);     // serve_cli.cc
 void AddBatchCommands(CLI::App& app, int& rc);     // batch_cli.cc
 void AddRegistryCommands(CLI::App& app, int& rc);  // registry_cli.cc: models, registry
 void AddPipelineCommands(CLI::App& app, int& rc);  // pipeline_cli.cc
+void AddMonitorCommands(CLI::App& app, int& rc);   // monitor_cli.cc
 
 }  // namespace ferry::cli

@@ -102,6 +102,7 @@ int main(int argc, char** argv) {
   ferry::cli::AddBatchCommands(app, rc);
   ferry::cli::AddRegistryCommands(app, rc);
   ferry::cli::AddPipelineCommands(app, rc);
+  ferry::cli::AddMonitorCommands(app, rc);
   CLI11_PARSE(app, argc, argv);
   return rc;
 }

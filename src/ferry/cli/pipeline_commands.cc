@@ -15,6 +15,7 @@
 #include "ferry/pipeline/cache_key.h"
 #include "ferry/pipeline/duration.h"
 #include "ferry/pipeline/executor.h"
+#include "ferry/pipeline/launcher.h"
 #include "ferry/pipeline/live_view.h"
 #include "ferry/pipeline/resolve.h"
 #include "ferry/pipeline/run_store.h"
@@ -37,15 +38,16 @@ int Fail(const Status& s) {
 
 struct Opened {
   registry::RegistryOptions options;
+  std::string uri;
   std::unique_ptr<RunStore> store;
 };
 
 Result<Opened> OpenRuns(const PipelineCommonArgs& common) {
   Opened o;
   o.options = registry::RegistryOptionsFromEnv(common.registry);
-  std::string uri = o.options.uri;
-  if (uri.empty()) uri = "sqlite://" + (o.options.home / "registry.db").string();
+  std::string uri = PipelineRegistryUri(common.registry);
   FERRY_ASSIGN_OR_RETURN(o.store, RunStore::Open(uri));
+  o.uri = uri;
   return o;
 }
 
@@ -55,25 +57,23 @@ Result<std::string> ReadPipelineFile(const std::string& file) {
   return text;
 }
 
-std::string NewRunId() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm = {};
-  gmtime_r(&t, &tm);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-  std::random_device rd;
-  char suffix[16];
-  std::snprintf(suffix, sizeof suffix, "%06x", static_cast<unsigned>(rd() & 0xffffff));
-  return std::string(stamp) + "-" + suffix;
+}  // namespace
+
+std::string PipelineRegistryUri(const std::string& flag) {
+  registry::RegistryOptions options = registry::RegistryOptionsFromEnv(flag);
+  if (!options.uri.empty()) return options.uri;
+  return "sqlite://" + (options.home / "registry.db").string();
 }
 
-std::string Actor() {
+std::string PipelineActor() {
   for (const char* env : {"FERRY_ACTOR", "USER"}) {
     const char* v = std::getenv(env);
     if (v != nullptr && *v != '\0') return v;
   }
   return "unknown";
 }
+
+namespace {
 
 int ExitFor(RunState s) {
   switch (s) {
@@ -86,13 +86,15 @@ int ExitFor(RunState s) {
   }
 }
 
-int Execute(RunStore& store, RunRecord& run, const PipelineSpec& spec, int parallelism,
+int Execute(const Opened& opened, RunRecord& run, const PipelineSpec& spec, int parallelism,
             int64_t retry_backoff_ms) {
+  RunStore& store = *opened.store;
   std::unique_ptr<RunObserver> view = MakeLiveView(stdout, isatty(STDOUT_FILENO) == 1);
   ExecutorOptions options;
   options.parallelism = parallelism;
   options.retry_backoff_ms = retry_backoff_ms;
   options.observer = view.get();
+  options.registry_uri = opened.uri;
   Result<RunState> state = ExecuteRun(store, run, spec, options);
   if (!state.ok()) {
     return Fail(state.status().WithContext("pipeline run " + run.id +
@@ -159,8 +161,12 @@ int PipelineRun(const PipelineCommonArgs& common, const PipelineRunArgs& args) {
   if (!params.ok()) return Fail(params.status());
   Result<Opened> opened = OpenRuns(common);
   if (!opened.ok()) return Fail(opened.status());
+  if (!args.run_id.empty() && !IsValidRunId(args.run_id)) {
+    return Fail(InvalidArgument("--run-id '" + args.run_id +
+                                "': expected [A-Za-z0-9._-]{1,64}, not starting with '.'"));
+  }
   RunRecord run;
-  run.id = NewRunId();
+  run.id = args.run_id.empty() ? NewRunId() : args.run_id;
   run.pipeline = p.spec.name;
   run.file = args.file;
   run.spec = *text;
@@ -169,7 +175,7 @@ int PipelineRun(const PipelineCommonArgs& common, const PipelineRunArgs& args) {
   run.folder = (opened->options.home / "runs" / run.id).string();
   run.parallelism = args.parallelism;
   run.created_at = registry::NowRfc3339();
-  run.created_by = Actor();
+  run.created_by = PipelineActor();
   run.params = *params;
   fs::create_directories(run.folder, ec);
   if (ec) return Fail(Internal("cannot create run folder " + run.folder + ": " + ec.message()));
@@ -185,7 +191,7 @@ int PipelineRun(const PipelineCommonArgs& common, const PipelineRunArgs& args) {
   std::printf("run %s: pipeline %s, %zu steps, folder %s\n", run.id.c_str(), run.pipeline.c_str(),
               steps.size(), run.folder.c_str());
   std::fflush(stdout);
-  return Execute(*opened->store, run, p.spec, args.parallelism, args.retry_backoff_ms);
+  return Execute(*opened, run, p.spec, args.parallelism, args.retry_backoff_ms);
 }
 
 int PipelineResume(const PipelineCommonArgs& common, const std::string& run_id,
@@ -219,8 +225,7 @@ int PipelineResume(const PipelineCommonArgs& common, const std::string& run_id,
   std::printf("run %s: resuming pipeline %s (previous executor pid %lld is gone)\n", run_id.c_str(),
               run->pipeline.c_str(), static_cast<long long>(run->executor.pid));
   std::fflush(stdout);
-  return Execute(*opened->store, *run, p.spec, static_cast<int>(run->parallelism),
-                 retry_backoff_ms);
+  return Execute(*opened, *run, p.spec, static_cast<int>(run->parallelism), retry_backoff_ms);
 }
 
 int PipelineRuns(const PipelineCommonArgs& common, int64_t limit) {
@@ -314,8 +319,28 @@ int PipelineShow(const PipelineCommonArgs& common, const std::string& run_id) {
           .Key("cache_key")
           .String(s.cache_key)
           .Key("message")
-          .String(s.message)
-          .EndObject();
+          .String(s.message);
+      // Lineage: the files the step consumed (by content) and produced.
+      Result<std::vector<CacheComponent>> inputs =
+          opened->store->GetCacheComponents(run_id, s.name);
+      Result<std::vector<OutputRecord>> outputs = opened->store->GetOutputs(run_id, s.name);
+      if (!inputs.ok()) return Fail(inputs.status());
+      if (!outputs.ok()) return Fail(outputs.status());
+      w.Key("inputs").BeginArray();
+      for (const CacheComponent& c : *inputs) {
+        if (c.component.rfind("input:", 0) != 0 && c.component.rfind("file:", 0) != 0 &&
+            c.component.rfind("needs:", 0) != 0) {
+          continue;
+        }
+        w.BeginObject().Key("name").String(c.component).Key("sha256").String(c.digest);
+        w.Key("path").String(c.detail).EndObject();
+      }
+      w.EndArray().Key("outputs").BeginArray();
+      for (const OutputRecord& o : *outputs) {
+        w.BeginObject().Key("name").String(o.name).Key("sha256").String(o.sha256);
+        w.Key("bytes").Int(o.bytes).EndObject();
+      }
+      w.EndArray().EndObject();
     }
     w.EndArray().EndObject();
     std::printf("%s\n", out.c_str());

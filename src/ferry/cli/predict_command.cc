@@ -1,6 +1,6 @@
 #include <cstdio>
 
-#include "ferry/cli/bundle_source.h"
+#include "ferry/bundle/bundle_source.h"
 #include "ferry/cli/commands.h"
 #include "ferry/predict/predict_job.h"
 
@@ -32,7 +32,7 @@ int Predict(const PredictArgs& a) {
     if (!f.ok()) return fail(f.status().WithContext("--input-format"));
     o.input_format = *f;
   }
-  Result<std::unique_ptr<BundleSource>> src = BundleSource::Open(a.bundle);
+  Result<std::unique_ptr<bundle::BundleSource>> src = bundle::BundleSource::Open(a.bundle);
   if (!src.ok()) return fail(src.status());
   Result<bundle::Bundle> b = bundle::OpenBundle((*src)->dir());
   if (!b.ok()) return fail(b.status());

@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "ferry/cli/bundle_source.h"
+#include "ferry/bundle/bundle_source.h"
 #include "ferry/cli/commands.h"
 #include "ferry/registry/migrations.h"
 #include "ferry/registry/registry.h"
@@ -139,9 +139,10 @@ int ModelsRegister(const RegistryCommonArgs& common, const ModelsRegisterArgs& a
   auto opened = OpenRegistry(common);
   if (!opened.ok()) return Fail(opened.status());
   Registry& reg = **opened;
-  registry::RegisterRequest req{args.bundle, args.name, args.description};
-  auto v = LooksLikeArchive(args.bundle) ? reg.RegisterArchive(args.bundle, req, ActorOf(common))
-                                         : reg.Register(req, ActorOf(common));
+  registry::RegisterRequest req{args.bundle, args.name, args.description, {}};
+  auto v = bundle::LooksLikeArchive(args.bundle)
+               ? reg.RegisterArchive(args.bundle, req, ActorOf(common))
+               : reg.Register(req, ActorOf(common));
   if (!v.ok()) return Fail(v.status());
   if (common.json) {
     PrintLine(registry::VersionJson(*v, {}));

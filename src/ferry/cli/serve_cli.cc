@@ -27,6 +27,14 @@ void AddServeCommands(CLI::App& app, int& rc) {
                 "Model registry URI (sqlite:///PATH or postgresql://...); default $FERRY_REGISTRY, "
                 "else sqlite:///$FERRY_HOME/registry.db. When a registry is configured or exists, "
                 "its REST API is served under /api/v1");
+  s->add_option("--pipeline", args.pipelines,
+                "A pipeline file this server can start: POST /api/v1/pipelines/{name}/runs "
+                "(token-protected like the other management routes) (repeatable)");
+  s->add_flag("--scheduler", args.scheduler,
+              "Also start the --pipeline files' scheduled runs when due (as `ferry scheduler`)");
+  s->add_option("--starting-deadline", args.starting_deadline_s,
+                "With --scheduler: seconds after its time a slot may still start (default 3600)")
+      ->check(CLI::Range(int64_t{0}, int64_t{366} * 86400));
   s->add_option("--config", args.config,
                 "ferry-serve.yaml with per-model settings (the table below)");
   s->add_option("--repository", args.repository,

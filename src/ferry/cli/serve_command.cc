@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "ferry/cli/commands.h"
+#include "ferry/cli/serve_pipelines.h"
 #include "ferry/protocol/router.h"
 #include "ferry/registry/http/registry_routes.h"
 #include "ferry/registry/registry.h"
@@ -68,10 +69,12 @@ Result<serving::ServerOptions> BuildOptions(const ServeArgs& args, const ModelAr
   }
   options.models = models.folders;
   if (!args.repository.empty()) options.repository = args.repository;
-  if (options.models.empty() && models.references.empty() && options.repository.empty()) {
+  options.allow_no_models = !args.pipelines.empty();
+  if (options.models.empty() && models.references.empty() && options.repository.empty() &&
+      args.pipelines.empty()) {
     return InvalidArgument(
         "nothing to serve: give --model NAME=BUNDLE_DIR, --model NAME@ALIAS (a registry "
-        "reference) or --repository DIR");
+        "reference), --repository DIR or --pipeline FILE");
   }
   return options;
 }
@@ -97,8 +100,9 @@ int Serve(const ServeArgs& args) {
   if (args.token.empty() && !IsLoopback(args.http.host)) {
     return Fail(FailedPrecondition(
         "refusing to listen on " + args.http.host +
-        " without a token: the management routes (/v2/repository/*, registry writes under "
-        "/api/v1) would be open to the network; give --token (or FERRY_TOKEN), or listen on a "
+        " without a token: the management routes (/v2/repository/*, registry writes and "
+        "pipeline triggers under /api/v1) would be open to the network; give --token (or "
+        "FERRY_TOKEN), or listen on a "
         "loopback address such as 127.0.0.1"));
   }
 
@@ -140,6 +144,14 @@ int Serve(const ServeArgs& args) {
   router_options.run_blocking = run_blocking;
   protocol::Router router(**core, router_options, metrics);
 
+  std::unique_ptr<ServePipelines> pipelines;
+  if (!args.pipelines.empty() || args.scheduler) {
+    auto created = ServePipelines::Create(
+        {args.pipelines, args.scheduler, args.starting_deadline_s, args.registry}, router);
+    if (!created.ok()) return Fail(created.status());
+    pipelines = std::move(*created);
+  }
+
   std::shared_ptr<registry::RegistryRoutes> routes;
   if (reg) {
     // The router checks the token of management routes (the one rule above),
@@ -177,6 +189,9 @@ int Serve(const ServeArgs& args) {
   auto server = protocol::HttpServer::Start(args.http, router);
   if (!server.ok()) return Fail(server.status());
   if (follower) follower->Start();
+  if (pipelines) {
+    if (Status s = pipelines->Start(); !s.ok()) return Fail(s.WithContext("--scheduler"));
+  }
 
   std::cout << "ferry serve: listening on http://" << args.http.host << ":" << (*server)->port()
             << std::endl;
@@ -188,7 +203,8 @@ int Serve(const ServeArgs& args) {
 
   const auto timeout = std::chrono::milliseconds(options->shutdown_timeout_ms);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  if (follower) follower->Stop();  // no swap starts after this
+  if (follower) follower->Stop();    // no swap starts after this
+  if (pipelines) pipelines->Stop();  // runs already started go on
   (*server)->StopAccepting();
   const bool drained = (*server)->WaitIdle(timeout);
   while (loads->load() > 0 && std::chrono::steady_clock::now() < deadline) {

@@ -22,6 +22,9 @@ struct ServeArgs {
   protocol::HttpServerOptions http;
   protocol::DecodeLimits limits;
   std::string version = "dev";
+  std::vector<std::string> pipelines;  // --pipeline FILE: mounts the trigger API
+  bool scheduler = false;              // --scheduler: start their scheduled runs
+  int64_t starting_deadline_s = 3600;  // --starting-deadline
 };
 
 // Opens the registry when one is configured (--registry, FERRY_REGISTRY, or

@@ -4,18 +4,50 @@
 
 namespace ferry::pipeline {
 
-const std::vector<std::string_view>& KnownBuiltins() {
-  static const std::vector<std::string_view> kBuiltins = {
-      "ferry/evaluate", "ferry/promote",       "ferry/register",
-      "ferry/split",    "ferry/train-xgboost", "ferry/validate-data"};
+// The `with` keys and outputs are Ferry's public interface (docs/pipelines.md).
+const std::vector<BuiltinInfo>& Builtins() {
+  static const std::vector<BuiltinInfo> kBuiltins = {
+      {"ferry/evaluate",
+       {"model", "data"},
+       {"label", "against", "min", "max_drop", "max_relative_drop", "threshold", "key"},
+       {"evaluation"}},
+      {"ferry/promote", {"reference"}, {"alias", "evaluation", "reason"}, {"promotion"}},
+      {"ferry/register",
+       {"bundle"},
+       {"model", "description", "evaluation", "data", "tags"},
+       {"reference"}},
+      {"ferry/split", {"data", "key"}, {"ratios", "seed"}, {"train", "validation", "test"}},
+      {"ferry/train-xgboost",
+       {"data", "label"},
+       {"name", "validation", "features", "exclude", "objective", "rounds", "max_depth", "eta",
+        "early_stopping_rounds", "seed", "subsample", "colsample_bytree", "min_child_weight",
+        "lambda", "alpha", "threads", "description"},
+       {"bundle", "metrics"}},
+      {"ferry/validate-data",
+       {"data"},
+       {"reference", "schema", "baseline", "label", "fail_on", "psi_threshold",
+        "missing_rate_jump"},
+       {"report", "schema"}},
+  };
   return kBuiltins;
 }
 
-bool IsKnownBuiltin(std::string_view name) {
-  const auto& b = KnownBuiltins();
-  return std::find(b.begin(), b.end(), name) != b.end();
+const BuiltinInfo* FindBuiltin(std::string_view name) {
+  for (const BuiltinInfo& b : Builtins()) {
+    if (b.name == name) return &b;
+  }
+  return nullptr;
 }
 
-bool IsBuiltinAvailable(std::string_view) { return false; }
+const std::vector<std::string_view>& KnownBuiltins() {
+  static const std::vector<std::string_view> kNames = [] {
+    std::vector<std::string_view> names;
+    for (const BuiltinInfo& b : Builtins()) names.push_back(b.name);
+    return names;
+  }();
+  return kNames;
+}
+
+bool IsKnownBuiltin(std::string_view name) { return FindBuiltin(name) != nullptr; }
 
 }  // namespace ferry::pipeline

@@ -148,6 +148,7 @@ class KeyBuilder {
       FERRY_ASSIGN_OR_RETURN(std::string c, CanonicalValue(v, "env." + key));
       Definition("env." + key, c);
     }
+    if (!step_.image.empty()) Definition("image", step_.image);
     std::optional<std::vector<std::string>> outputs = OutputsOf(step_);
     if (outputs) {
       std::vector<std::string> sorted = *outputs;
@@ -156,7 +157,9 @@ class KeyBuilder {
       for (const auto& o : sorted) joined += o + "\n";
       Definition("outputs", joined);
     }
-    FERRY_RETURN_IF_ERROR(Needs(needs));
+    // A command may read any file of the steps it needs; a built-in reads
+    // only what its `with` names (already inputs above).
+    if (step_.uses.empty()) FERRY_RETURN_IF_ERROR(Needs(needs));
     CacheKey key;
     for (auto& [name, c] : components_) key.components.push_back(c);
     key.key = KeyOfComponents(key.components);

@@ -23,7 +23,7 @@ namespace ferry::pipeline {
 //   input:with.KEY    contents of a file named literally by a with/env value
 //   file:TOKEN        contents of a file named by a literal word of `run`
 //                     (a script such as train.py), relative to the workdir
-//   needs:STEP/NAME   contents of every output file of each needed step
+//   needs:STEP/NAME   contents of every output file of each needed step (run steps only)
 struct CacheKey {
   std::string key;
   std::vector<CacheComponent> components;  // sorted by name

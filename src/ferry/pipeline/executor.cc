@@ -13,7 +13,6 @@
 #include <system_error>
 
 #include "ferry/base/sha256.h"
-#include "ferry/pipeline/builtins.h"
 #include "ferry/pipeline/cache_key.h"
 #include "ferry/pipeline/condition.h"
 #include "ferry/pipeline/dag.h"
@@ -21,6 +20,7 @@
 #include "ferry/pipeline/process.h"
 #include "ferry/pipeline/resolve.h"
 #include "ferry/pipeline/signal_pipe.h"
+#include "ferry/pipeline/step_setup.h"
 #include "ferry/pipeline/validate.h"
 #include "ferry/registry/sql_store.h"
 
@@ -56,13 +56,25 @@ struct Slot {
   bool cancelling = false;
 };
 
-std::string EnvName(const std::string& name) {
-  std::string out;
-  for (char c : name) {
-    out += (c == '-' || c == '.') ? '_'
-                                  : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+// The text after "error: " on the last such line of a log (its last 64 KiB).
+std::string LastErrorLine(const fs::path& log) {
+  std::ifstream in(log, std::ios::binary);
+  in.seekg(0, std::ios::end);
+  std::streamoff size = in.tellg();
+  if (size <= 0) return "";
+  std::streamoff start = std::max<std::streamoff>(0, size - 65536);
+  in.seekg(start);
+  std::string text(static_cast<size_t>(size - start), '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  std::string found;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    if (text.compare(pos, 7, "error: ") == 0) found = text.substr(pos + 7, end - pos - 7);
+    pos = end + 1;
   }
-  return out;
+  return found;
 }
 
 class Executor {
@@ -78,6 +90,11 @@ class Executor {
     ctx_.params = run.params;
     ctx_.folder = run.folder;
     ctx_.workdir = run.workdir;
+    launch_.pipeline = run.pipeline;
+    launch_.run_id = run.id;
+    launch_.registry_uri = options.registry_uri;
+    launch_.ferry_binary =
+        options.ferry_binary.empty() ? SelfExecutable() : fs::path(options.ferry_binary);
   }
 
   Result<RunState> Run() {
@@ -263,51 +280,16 @@ class Executor {
         return true;
       }
     }
-    if (!s.uses.empty() && !IsBuiltinAvailable(s.uses)) {
-      FERRY_RETURN_IF_ERROR(Move(slot, StepState::kFailed,
-                                 "built-in step " + s.uses +
-                                     " is not available in this "
-                                     "version"));
+    Result<PreparedStep> prepared = PrepareStep(ctx_, s, launch_);
+    if (!prepared.ok()) {
+      FERRY_RETURN_IF_ERROR(Move(slot, StepState::kFailed, prepared.status().message()));
       return true;
     }
-    Result<std::string> command = ResolveText(ctx_, s.name, s.run);
-    if (!command.ok()) {
-      FERRY_RETURN_IF_ERROR(Move(slot, StepState::kFailed, "run: " + command.status().message()));
-      return true;
-    }
-    slot.command = *command;
-    slot.env.clear();
-    for (const auto& [key, v] : s.env) {
-      Result<std::string> value = ResolveText(ctx_, s.name, v.scalar);
-      if (!value.ok()) {
-        FERRY_RETURN_IF_ERROR(
-            Move(slot, StepState::kFailed, "env." + key + ": " + value.status().message()));
-        return true;
-      }
-      slot.env.emplace_back(key, *value);
-    }
-    fs::path outputs = StepFolder(ctx_.folder, s.name) / "outputs";
-    std::error_code ec;
-    fs::create_directories(outputs, ec);
-    if (ec) {
-      FERRY_RETURN_IF_ERROR(Move(slot, StepState::kFailed,
-                                 "cannot create " + outputs.string() + ": " + ec.message()));
-      return true;
-    }
-    slot.env.emplace_back("FERRY_RUN_ID", run_.id);
-    slot.env.emplace_back("FERRY_STEP", s.name);
-    slot.env.emplace_back("FERRY_RUN_DIR", ctx_.folder.string());
-    slot.env.emplace_back("FERRY_OUTPUTS", outputs.string());
-    for (const auto& [name, value] : ctx_.params) {
-      slot.env.emplace_back("FERRY_PARAM_" + EnvName(name), value);
-    }
-    if (auto names = OutputsOf(s)) {
-      for (const std::string& o : *names) {
-        slot.env.emplace_back("FERRY_OUTPUT_" + EnvName(o), (outputs / o).string());
-      }
-    }
+    slot.command = std::move(prepared->command);
+    slot.env = std::move(prepared->env);
     slot.prepared = true;
-    if (!s.cache) return false;
+    // The key's components are recorded for every step, cached or not: they
+    // are also the lineage of what the step consumed.
     std::vector<std::string> needs;
     for (int n : dag_.needs(slot.index)) needs.push_back(slots_[n].rec.name);
     Result<CacheKey> key = ComputeCacheKey(ctx_, s, needs);
@@ -318,6 +300,7 @@ class Executor {
     FERRY_RETURN_IF_ERROR(store_.SetCacheComponents(run_.id, s.name, key->components));
     slot.rec.cache_key = key->key;
     FERRY_RETURN_IF_ERROR(store_.UpdateStep(run_.id, slot.rec));
+    if (!s.cache) return false;
     FERRY_ASSIGN_OR_RETURN(bool hit, TryCache(slot));
     return hit;
   }
@@ -470,6 +453,11 @@ class Executor {
       failure = "killed by signal " + std::to_string(WTERMSIG(status));
     } else if (WEXITSTATUS(status) != 0) {
       failure = "exit code " + std::to_string(WEXITSTATUS(status));
+      // A built-in says why on its last "error: " line.
+      if (!slot.spec->uses.empty()) {
+        std::string why = LastErrorLine(StepFolder(ctx_.folder, slot.rec.name) / "stderr.log");
+        if (!why.empty()) failure = why;
+      }
     }
     if (failure.empty()) {
       Result<std::vector<OutputRecord>> outputs = CollectOutputs(slot);
@@ -554,6 +542,7 @@ class Executor {
   Clock& clock_;
   Dag dag_;
   RunContext ctx_;
+  StepLaunch launch_;
   std::vector<Slot> slots_;
   std::unique_ptr<SignalPipe> signals_;
   int running_ = 0;

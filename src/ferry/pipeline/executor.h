@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "ferry/base/result.h"
@@ -38,6 +39,10 @@ struct ExecutorOptions {
   bool cancel_on_signals = true;         // SIGINT/SIGTERM cancel the run
   Clock* clock = nullptr;                // nullptr: SteadyClock()
   RunObserver* observer = nullptr;
+  // Built-in steps run as `<ferry_binary> pipeline builtin …` ("" = this
+  // process's executable) against this registry (FERRY_REGISTRY of the step).
+  std::string ferry_binary;
+  std::string registry_uri;
 };
 
 // Drives `run` (created in `store` with its steps) to a final state and

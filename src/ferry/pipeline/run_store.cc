@@ -48,8 +48,12 @@ Result<std::unique_ptr<RunStore>> RunStore::Open(const std::string& uri) {
 
 RunStore::RunStore(std::unique_ptr<registry::SqlDatabase> db) : db_(std::move(db)) {}
 
-Status RunStore::Write(const std::function<Status()>& body) {
-  FERRY_RETURN_IF_ERROR(db_->BeginWrite());
+Status RunStore::Write(const std::function<Status()>& body, bool durable) {
+  // Run and step transitions survive the process being killed (the commit
+  // is in the WAL, handed to the OS) but are not fsynced one by one: after a
+  // power loss the last ones may be lost, and `resume` reruns those steps.
+  // A schedule claim is fsynced: a slot must never start twice.
+  FERRY_RETURN_IF_ERROR(durable ? db_->BeginWrite() : db_->BeginWriteDeferredSync());
   Status s = body();
   if (s.ok()) s = db_->Commit();
   if (!s.ok()) db_->Rollback();
@@ -272,6 +276,43 @@ Result<std::optional<std::string>> RunStore::PreviousRunWithStep(const std::stri
                  {pipeline, step, before}));
   if (rows.empty()) return std::optional<std::string>();
   return std::optional<std::string>(Text(rows[0], 0));
+}
+
+Result<std::optional<int64_t>> RunStore::GetScheduleSlot(const std::string& pipeline) {
+  FERRY_ASSIGN_OR_RETURN(
+      auto rows,
+      db_->Query("SELECT last_slot FROM pipeline_schedules WHERE pipeline = $1", {pipeline}));
+  if (rows.empty() || !rows[0][0]) return std::optional<int64_t>();
+  return std::optional<int64_t>(std::stoll(*rows[0][0]));
+}
+
+Result<bool> RunStore::ClaimScheduleSlot(const std::string& pipeline, const std::string& cron,
+                                         std::optional<int64_t> previous, int64_t slot,
+                                         const std::string& run_id) {
+  bool claimed = false;
+  Status s = Write(
+      [&]() -> Status {
+        std::vector<registry::SqlRow> rows;
+        if (previous) {
+          FERRY_ASSIGN_OR_RETURN(
+              rows, db_->Query(
+                        "UPDATE pipeline_schedules SET last_slot = $3, last_run = $4, cron = $5, "
+                        "updated_at = $6 WHERE pipeline = $1 AND last_slot = $2 RETURNING pipeline",
+                        {pipeline, *previous, slot, run_id, cron, registry::NowRfc3339()}));
+        } else {
+          FERRY_ASSIGN_OR_RETURN(
+              rows,
+              db_->Query("INSERT INTO pipeline_schedules (pipeline, cron, last_slot, last_run, "
+                         "updated_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (pipeline) DO "
+                         "NOTHING RETURNING pipeline",
+                         {pipeline, cron, slot, run_id, registry::NowRfc3339()}));
+        }
+        claimed = !rows.empty();
+        return Status::Ok();
+      },
+      /*durable=*/true);
+  if (!s.ok()) return s;
+  return claimed;
 }
 
 }  // namespace ferry::pipeline

@@ -61,8 +61,9 @@ struct OutputRecord {
 
 // Runs and steps in the registry database (same SQLite file or PostgreSQL
 // database as `ferry models`; migration 2 of src/ferry/registry/migrations.cc).
-// Each call is one transaction: a transition is durable when the call
-// returns. Not thread-safe: one owner.
+// Each call is one transaction: a transition has survived the process when
+// the call returns (fsynced only for schedule claims; see Write). Not
+// thread-safe: one owner.
 class RunStore {
  public:
   // Opens `uri` (sqlite:///path.db or postgresql://…) with the registry's
@@ -108,8 +109,20 @@ class RunStore {
                                                          const std::string& step,
                                                          const std::string& before);
 
+  // Schedules (migration 3): the last cron slot (Unix seconds) a pipeline
+  // was started for; nullopt when the pipeline was never seen.
+  Result<std::optional<int64_t>> GetScheduleSlot(const std::string& pipeline);
+  // Records `slot` (and the run started for it, "" for none) if the stored
+  // slot is still `previous` (nullopt: no row yet) — a compare-and-set, so
+  // of two schedulers sharing a database only one starts a run per slot.
+  // False when another process moved the slot first.
+  Result<bool> ClaimScheduleSlot(const std::string& pipeline, const std::string& cron,
+                                 std::optional<int64_t> previous, int64_t slot,
+                                 const std::string& run_id);
+
  private:
-  Status Write(const std::function<Status()>& body);
+  // One write transaction around `body`; fsynced only when `durable`.
+  Status Write(const std::function<Status()>& body, bool durable = false);
 
   std::unique_ptr<registry::SqlDatabase> db_;
 };

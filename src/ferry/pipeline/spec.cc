@@ -254,7 +254,7 @@ class Parser {
     }
     auto e = Entries(n,
                      {"name", "uses", "run", "with", "needs", "when", "retries", "timeout", "env",
-                      "cache", "outputs"},
+                      "cache", "outputs", "image"},
                      where);
     if (auto it = e.find("name"); it == e.end()) {
       Add(n, "missing required key 'name'" + where);
@@ -345,6 +345,14 @@ class Parser {
         s.timeout_ms = *ms;
       } else {
         Add(w, "timeout: " + ms.status().message());
+      }
+    }
+    if (auto it = e.find("image"); it != e.end()) {
+      const YAML::Node& w = it->second.second;
+      if (w.IsScalar() && !w.Scalar().empty() && w.Scalar().find("${{") == std::string::npos) {
+        s.image = w.Scalar();
+      } else {
+        Add(w, "image: expected a container image name (no expressions), got " + Describe(w));
       }
     }
     if (auto it = e.find("cache"); it != e.end()) {

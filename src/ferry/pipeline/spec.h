@@ -63,6 +63,7 @@ struct StepSpec {
   std::optional<int64_t> timeout_ms;
   std::vector<std::pair<std::string, Value>> env;  // scalars
   bool cache = true;
+  std::string image;  // container image of the step when compiled for Argo ("" = --image)
   bool outputs_declared = false;
   std::vector<std::string> outputs;  // declared output names
   SourcePos outputs_pos;

@@ -94,14 +94,43 @@ class Checker {
     }
   }
 
+  // The `with` keys of a built-in step: required ones present, no others.
+  void BuiltinWith(const StepSpec& s, const BuiltinInfo& b) {
+    auto listed = [](const std::vector<std::string_view>& keys, const std::string& k) {
+      return std::find(keys.begin(), keys.end(), k) != keys.end();
+    };
+    for (const auto& [key, v] : s.with) {
+      if (listed(b.required, key) || listed(b.optional, key)) continue;
+      std::vector<std::string> known;
+      for (auto k : b.required) known.emplace_back(k);
+      for (auto k : b.optional) known.emplace_back(k);
+      std::sort(known.begin(), known.end());
+      Add(v.pos, "unknown key 'with." + key + "' for " + s.uses + "; it takes: " + Join(known));
+    }
+    for (auto k : b.required) {
+      bool given = std::any_of(s.with.begin(), s.with.end(),
+                               [&](const auto& entry) { return entry.first == k; });
+      if (!given) {
+        Add(s.body.pos, s.uses + " needs 'with." + std::string(k) + "'");
+      }
+    }
+    if (s.outputs_declared) {
+      Add(s.outputs_pos, "outputs: a built-in step has fixed outputs (" + s.uses + " writes: " +
+                             Join(std::vector<std::string>(b.outputs.begin(), b.outputs.end())) +
+                             ")");
+    }
+  }
+
   void Step(int i) {
     const StepSpec& s = spec_.steps[i];
     if (!s.uses.empty()) {
       if (s.uses.find("${{") != std::string::npos) {
         Add(s.body.pos, "uses: expressions are not allowed here, name a built-in step");
-      } else if (!IsKnownBuiltin(s.uses)) {
+      } else if (const BuiltinInfo* b = FindBuiltin(s.uses)) {
+        BuiltinWith(s, *b);
+      } else {
         std::vector<std::string> known;
-        for (auto b : KnownBuiltins()) known.emplace_back(b);
+        for (auto name : KnownBuiltins()) known.emplace_back(name);
         Add(s.body.pos, "unknown built-in step '" + s.uses + "'; known: " + Join(known));
       }
     } else if (!s.run.empty()) {
@@ -190,8 +219,12 @@ class Checker {
 }  // namespace
 
 std::optional<std::vector<std::string>> OutputsOf(const StepSpec& step) {
+  if (!step.uses.empty()) {
+    const BuiltinInfo* b = FindBuiltin(step.uses);
+    if (b == nullptr) return std::nullopt;
+    return std::vector<std::string>(b->outputs.begin(), b->outputs.end());
+  }
   if (step.outputs_declared) return step.outputs;
-  if (!step.uses.empty()) return std::nullopt;
   std::vector<std::string> names;
   auto collect = [&](const Value& v) {
     for (const Reference& r : ScanExpressions(v.scalar).refs) {

@@ -11,8 +11,8 @@
 namespace ferry::pipeline {
 
 // The output names a step can have: its declared `outputs`, else the names
-// it writes through ${{ outputs.NAME }} in its own definition. nullopt for a
-// built-in (`uses`) step without declared outputs: any name is accepted.
+// it writes through ${{ outputs.NAME }} in its own definition; a built-in's
+// fixed outputs (BuiltinInfo). nullopt for an unknown built-in.
 std::optional<std::vector<std::string>> OutputsOf(const StepSpec& step);
 
 // Semantic checks of a parsed pipeline, every problem found: duplicate step

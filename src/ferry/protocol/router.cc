@@ -6,6 +6,7 @@
 
 #include "ferry/base/json_writer.h"
 #include "ferry/protocol/error_reply.h"
+#include "ferry/protocol/http_target.h"
 #include "ferry/protocol/v2_encode.h"
 
 namespace ferry::protocol {
@@ -13,23 +14,6 @@ namespace {
 
 using serving::InferRequest;
 using serving::InferResponse;
-
-std::vector<std::string_view> SplitPath(std::string_view target) {
-  target = target.substr(0, target.find('?'));
-  std::vector<std::string_view> parts;
-  size_t i = 0;
-  while (i < target.size()) {
-    if (target[i] == '/') {
-      ++i;
-      continue;
-    }
-    size_t j = target.find('/', i);
-    if (j == std::string_view::npos) j = target.size();
-    parts.push_back(target.substr(i, j - i));
-    i = j;
-  }
-  return parts;
-}
 
 Result<int64_t> ParseVersion(std::string_view text) {
   int64_t v = 0;
@@ -140,7 +124,7 @@ void Router::Handle(HttpRequest request, Responder done) {
     }
   }
 
-  const std::vector<std::string_view> p = SplitPath(target);
+  const std::vector<std::string_view> p = PathSegments(target);
   const bool get = request.method == "GET";
   const bool post = request.method == "POST";
   auto no_route = [&] {

@@ -167,6 +167,17 @@ CREATE TABLE pipeline_step_outputs (
 );
 )sql",
        "", ""},
+      {3, "pipeline schedules: the last cron slot each pipeline was started for",
+       R"sql(
+CREATE TABLE pipeline_schedules (
+  pipeline TEXT PRIMARY KEY,
+  cron TEXT NOT NULL,
+  last_slot BIGINT NOT NULL,
+  last_run TEXT NOT NULL DEFAULT '',
+  updated_at TEXT NOT NULL
+);
+)sql",
+       "", ""},
   };
   return kMigrations;
 }

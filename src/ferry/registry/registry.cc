@@ -122,6 +122,12 @@ Result<VersionRecord> Registry::Register(const RegisterRequest& request, const A
   }
   v.description = request.description.empty() ? m.description : request.description;
   v.lineage = {m.lineage.pipeline, m.lineage.run, m.lineage.data, m.lineage.parent};
+  for (auto [field, given] : {std::pair{&v.lineage.pipeline, &request.lineage.pipeline},
+                              std::pair{&v.lineage.run, &request.lineage.run},
+                              std::pair{&v.lineage.data, &request.lineage.data},
+                              std::pair{&v.lineage.parent, &request.lineage.parent}}) {
+    if (!given->empty()) *field = *given;
+  }
   nv.model_description = m.description;
   // The number is reserved (and visible as `registering`) before the blob is
   // written; a crash leaves that row, which Check lists and Gc fails.

@@ -35,6 +35,7 @@ struct RegisterRequest {
   std::filesystem::path bundle_dir;  // an unpacked bundle folder
   std::string model;                 // empty: the manifest's name
   std::string description;           // empty: the manifest's description
+  Lineage lineage;                   // fields set here replace the manifest's lineage
 };
 
 struct SetAliasOptions {

@@ -227,6 +227,11 @@ bool ServedVersion::accepting() const {
   return accepting_;
 }
 
+int ServedVersion::ParkedWorkers() const {
+  MutexLock lock(mu_);
+  return workers_parked_;
+}
+
 size_t ServedVersion::QueuedCount() const {
   MutexLock lock(mu_);
   return queued_;
@@ -320,7 +325,9 @@ bool ServedVersion::NextWork(Taken* taken, Slot** slot) {
       }
     }
     if (wake_at == TimePoint::max()) {
+      ++workers_parked_;
       cv_.wait(adapter);
+      --workers_parked_;
     } else {
       cv_.wait_until(adapter, wake_at);
     }

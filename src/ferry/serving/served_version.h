@@ -68,6 +68,9 @@ class ServedVersion : public std::enable_shared_from_this<ServedVersion> {
   const backends::Model& model() const { return *params_.model; }
   const VersionStats& stats() const { return *params_.stats; }
   size_t QueuedCount() const EXCLUDES(mu_);
+  // Workers waiting with nothing queued (for tests that need the workers
+  // out of the way before they queue requests).
+  int ParkedWorkers() const EXCLUDES(mu_);
 
  private:
   struct Pending {
@@ -125,6 +128,7 @@ class ServedVersion : public std::enable_shared_from_this<ServedVersion> {
   bool stop_ GUARDED_BY(mu_) = false;  // exit even with work queued
   int active_workers_ GUARDED_BY(mu_) = 0;
   int workers_waiting_for_slot_ GUARDED_BY(mu_) = 0;
+  int workers_parked_ GUARDED_BY(mu_) = 0;  // in NextWork's wait with nothing to do
   int inline_running_ GUARDED_BY(mu_) = 0;
   bool inline_posted_ GUARDED_BY(mu_) = false;
   // The Executor of the latest request that named one (the transport's,

@@ -101,7 +101,7 @@ const VersionPolicy& ServerOptions::PolicyFor(const std::string& model) const {
 }
 
 Status ServerOptions::Validate() const {
-  if (models.empty() && repository.empty()) {
+  if (models.empty() && repository.empty() && !allow_no_models) {
     return InvalidArgument("nothing to serve: give --model NAME=BUNDLE_DIR or --repository DIR");
   }
   std::set<std::string> names;

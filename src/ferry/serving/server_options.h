@@ -112,9 +112,13 @@ struct ServerOptions {
   const ModelSettings& SettingsFor(const std::string& model) const;
   const VersionPolicy& PolicyFor(const std::string& model) const;
 
-  // Checks settings and that at least one model source is given; model
-  // names must be unique across --model (a repository model of the same
-  // name is an error too, checked at start).
+  // A server with no model at all (one that only serves pipeline triggers
+  // or the registry API). Not a setting of the config file.
+  bool allow_no_models = false;
+
+  // Checks settings and that at least one model source is given (unless
+  // allow_no_models); model names must be unique across --model (a
+  // repository model of the same name is an error too, checked at start).
   Status Validate() const;
 };
 

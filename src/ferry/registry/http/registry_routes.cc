@@ -10,37 +10,11 @@
 #include <vector>
 
 #include "ferry/protocol/error_reply.h"
+#include "ferry/protocol/http_target.h"
 #include "ferry/registry/registry_json.h"
 
 namespace ferry::registry {
 namespace {
-
-std::vector<std::string> SplitPath(std::string_view path) {
-  std::vector<std::string> parts;
-  size_t i = 0;
-  while (i < path.size()) {
-    size_t j = path.find('/', i);
-    if (j == std::string_view::npos) j = path.size();
-    if (j > i) parts.emplace_back(path.substr(i, j - i));
-    i = j + 1;
-  }
-  return parts;
-}
-
-std::map<std::string, std::string> ParseQuery(std::string_view query) {
-  std::map<std::string, std::string> out;
-  size_t i = 0;
-  while (i < query.size()) {
-    size_t j = query.find('&', i);
-    if (j == std::string_view::npos) j = query.size();
-    std::string_view kv = query.substr(i, j - i);
-    size_t eq = kv.find('=');
-    out[std::string(kv.substr(0, eq))] =
-        eq == std::string_view::npos ? "" : std::string(kv.substr(eq + 1));
-    i = j + 1;
-  }
-  return out;
-}
 
 Result<int64_t> ParseVersion(const std::string& text) {
   int64_t v = 0;
@@ -105,9 +79,9 @@ void RegistryRoutes::Handle(protocol::HttpRequest& request, const protocol::Resp
 Result<std::string> RegistryRoutes::Dispatch(protocol::HttpRequest& req, int* http_status) {
   std::string_view target = req.target;
   size_t q = target.find('?');
-  std::map<std::string, std::string> query =
-      ParseQuery(q == std::string_view::npos ? "" : target.substr(q + 1));
-  std::vector<std::string> p = SplitPath(target.substr(0, q));
+  std::map<std::string, std::string> query = protocol::QueryParams(target);
+  std::vector<std::string_view> segments = protocol::PathSegments(target);
+  std::vector<std::string> p(segments.begin(), segments.end());
   if (p.size() < 3 || p[0] != "api" || p[1] != "v1" || p[2] != "models") {
     return NotFound("no such endpoint: " + req.method + " " + std::string(target.substr(0, q)));
   }
@@ -169,7 +143,7 @@ Result<std::string> RegistryRoutes::Dispatch(protocol::HttpRequest& req, int* ht
     ::close(fd);
     Result<VersionRecord> v =
         off == req.body.size()
-            ? registry_.RegisterArchive(tmpl, {{}, model, query["description"]}, actor)
+            ? registry_.RegisterArchive(tmpl, {{}, model, query["description"], {}}, actor)
             : Result<VersionRecord>(ResourceExhausted("cannot store the upload (disk full?)"));
     std::filesystem::remove(tmpl, ec);
     if (!v.ok()) return v.status();

@@ -1,12 +1,13 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <string>
 
 #include "ferry/base/result.h"
 #include "ferry/bundle/bundle.h"
 
-namespace ferry::cli {
+namespace ferry::bundle {
 
 // A bundle given on the command line as a folder or a packed archive. An
 // archive is unpacked into a private temporary folder that is removed when
@@ -27,4 +28,4 @@ class BundleSource {
 
 bool LooksLikeArchive(const std::string& path);
 
-}  // namespace ferry::cli
+}  // namespace ferry::bundle

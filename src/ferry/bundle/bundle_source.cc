@@ -1,4 +1,4 @@
-#include "ferry/cli/bundle_source.h"
+#include "ferry/bundle/bundle_source.h"
 
 #include <stdlib.h>
 
@@ -6,7 +6,7 @@
 
 namespace fs = std::filesystem;
 
-namespace ferry::cli {
+namespace ferry::bundle {
 
 bool LooksLikeArchive(const std::string& path) {
   std::error_code ec;
@@ -32,8 +32,8 @@ Result<std::unique_ptr<BundleSource>> BundleSource::Open(const std::string& path
   if (::mkdtemp(tmpl.data()) == nullptr) return Internal("cannot create a temporary folder");
   src->tmp_root_ = tmpl;
   src->dir_ = src->tmp_root_ / "bundle";
-  FERRY_RETURN_IF_ERROR(bundle::UnpackArchive(path, src->dir_).WithContext(path));
+  FERRY_RETURN_IF_ERROR(UnpackArchive(path, src->dir_).WithContext(path));
   return src;
 }
 
-}  // namespace ferry::cli
+}  // namespace ferry::bundle

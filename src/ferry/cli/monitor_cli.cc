@@ -1,0 +1,191 @@
+// `ferry monitor drift`: a data file against a bundle's training baseline.
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "ferry/base/files.h"
+#include "ferry/base/json_writer.h"
+#include "ferry/bundle/bundle.h"
+#include "ferry/bundle/bundle_source.h"
+#include "ferry/cli/command_groups.h"
+#include "ferry/cli/commands.h"
+#include "ferry/monitor/drift.h"
+#include "ferry/table/csv_reader.h"
+#include "ferry/table/number.h"
+
+namespace ferry::cli {
+namespace {
+
+struct DriftArgs {
+  std::string bundle;
+  std::string data;
+  std::string json;  // "" = none, "-" = stdout instead of the table
+};
+
+struct DriftReport {
+  int64_t rows = 0;
+  int64_t invalid = 0;              // non-numbers in numeric features (counted missing)
+  std::vector<std::string> absent;  // baseline features the data lacks
+  std::vector<monitor::FeatureDrift> features;
+};
+
+Result<DriftReport> Measure(const monitor::DriftReference& ref, const std::string& data) {
+  FERRY_ASSIGN_OR_RETURN(auto reader, table::CsvReader::Open(data));
+  std::vector<int64_t> column(ref.features.size(), -1);
+  DriftReport report;
+  bool any = false;
+  for (size_t f = 0; f < ref.features.size(); ++f) {
+    column[f] = reader->ColumnIndex(ref.features[f].name);
+    if (column[f] < 0) {
+      report.absent.push_back(ref.features[f].name);
+    } else {
+      any = true;
+    }
+  }
+  if (!any) {
+    return InvalidArgument(data + ": none of the baseline's features is a column of the file");
+  }
+  monitor::DriftCounts counts(ref);
+  std::vector<std::string_view> fields;
+  while (true) {
+    FERRY_ASSIGN_OR_RETURN(bool more, reader->Next(&fields));
+    if (!more) break;
+    ++report.rows;
+    for (size_t f = 0; f < column.size(); ++f) {
+      if (column[f] < 0) continue;
+      std::string_view v = fields[column[f]];
+      if (!ref.features[f].numeric) {
+        counts.AddCategory(f, v);
+      } else if (table::IsMissingValue(v)) {
+        counts.AddMissing(f);
+      } else if (Result<double> d = table::ParseNumber(v); d.ok()) {
+        counts.AddNumber(f, *d);
+      } else {
+        ++report.invalid;
+        counts.AddMissing(f);
+      }
+    }
+  }
+  report.features = monitor::ComputeDrift(counts);
+  return report;
+}
+
+void Number(JsonWriter& j, double v) {
+  if (std::isnan(v)) {
+    j.Null();
+  } else {
+    j.Double(v);
+  }
+}
+
+std::string ReportJson(const DriftReport& r, const monitor::DriftReference& ref,
+                       const std::string& data) {
+  std::string out;
+  JsonWriter j(&out);
+  j.BeginObject().Key("format").String("ferry.drift/v1").Key("data").String(data);
+  j.Key("rows").Int(r.rows).Key("invalid").Int(r.invalid).Key("absent").BeginArray();
+  for (const std::string& a : r.absent) j.String(a);
+  j.EndArray().Key("features").BeginArray();
+  for (size_t f = 0; f < r.features.size(); ++f) {
+    const monitor::FeatureDrift& d = r.features[f];
+    bool absent = std::find(r.absent.begin(), r.absent.end(), d.name) != r.absent.end();
+    if (absent) continue;
+    j.BeginObject().Key("name").String(d.name);
+    j.Key("kind").String(d.numeric ? "numeric" : "categorical");
+    j.Key("count").Int(d.count).Key("missing").Int(d.missing);
+    j.Key("missing_rate").Double(d.missing_rate);
+    j.Key("expected_missing_rate").Double(d.expected_missing_rate);
+    j.Key("psi");
+    Number(j, d.psi);
+    j.Key("ks");
+    Number(j, d.ks);
+    j.Key("js");
+    Number(j, d.js);
+    j.Key("chi_square");
+    Number(j, d.chi_square);
+    if (!d.numeric) j.Key("unseen").Int(d.unseen);
+    j.EndObject();
+  }
+  (void)ref;
+  j.EndArray().EndObject();
+  return out;
+}
+
+int Drift(const DriftArgs& a) {
+  auto fail = [](const Status& s) {
+    std::fprintf(stderr, "error: %s\n", s.message().c_str());
+    return kExitFailure;
+  };
+  Result<std::unique_ptr<bundle::BundleSource>> src = bundle::BundleSource::Open(a.bundle);
+  if (!src.ok()) return fail(src.status());
+  Result<bundle::Bundle> b = bundle::OpenBundle((*src)->dir());
+  if (!b.ok()) return fail(b.status());
+  if (b->manifest.baseline.empty()) {
+    return fail(FailedPrecondition(a.bundle + ": the bundle has no baseline (ferry bundle create "
+                                              "--baseline TRAIN.csv adds one)"));
+  }
+  Result<std::string> text = ReadFile(b->root / b->manifest.baseline, size_t{256} << 20);
+  if (!text.ok()) return fail(text.status());
+  Result<bundle::Baseline> baseline = bundle::ParseBaselineJson(*text, b->manifest.baseline);
+  if (!baseline.ok()) return fail(baseline.status());
+  monitor::DriftReference ref = monitor::MakeDriftReference(*baseline);
+  Result<DriftReport> r = Measure(ref, a.data);
+  if (!r.ok()) return fail(r.status());
+  std::string json = ReportJson(*r, ref, a.data);
+  if (a.json == "-") {
+    std::printf("%s\n", json.c_str());
+    return kExitOk;
+  }
+  auto fmt = [](double v) {
+    char buf[32];
+    if (std::isnan(v)) return std::string("-");
+    std::snprintf(buf, sizeof buf, "%.4f", v);
+    return std::string(buf);
+  };
+  std::printf("%s: %lld rows against the baseline of %s (%lld rows)\n", a.data.c_str(),
+              static_cast<long long>(r->rows), a.bundle.c_str(),
+              static_cast<long long>(baseline->rows));
+  std::printf("%-28s %-11s %9s %8s %8s %8s %8s %10s\n", "FEATURE", "KIND", "COUNT", "MISSING",
+              "PSI", "KS", "JS", "CHI2");
+  for (const monitor::FeatureDrift& d : r->features) {
+    if (std::find(r->absent.begin(), r->absent.end(), d.name) != r->absent.end()) continue;
+    std::printf("%-28s %-11s %9lld %7.2f%% %8s %8s %8s %10s\n", d.name.c_str(),
+                d.numeric ? "numeric" : "categorical", static_cast<long long>(d.count),
+                100 * d.missing_rate, fmt(d.psi).c_str(), fmt(d.ks).c_str(), fmt(d.js).c_str(),
+                fmt(d.chi_square).c_str());
+  }
+  for (const std::string& name : r->absent) {
+    std::printf("%-28s absent from the data\n", name.c_str());
+  }
+  if (r->invalid > 0) {
+    std::printf("%lld values that are not numbers in numeric features were counted as missing\n",
+                static_cast<long long>(r->invalid));
+  }
+  if (!a.json.empty()) {
+    Status s = WriteFileAtomic(a.json, json + "\n");
+    if (!s.ok()) return fail(s);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddMonitorCommands(CLI::App& app, int& rc) {
+  CLI::App* m = app.add_subcommand("monitor", "Model monitoring: data drift (docs/monitoring.md)");
+  m->require_subcommand(1);
+  static DriftArgs args;
+  CLI::App* d = m->add_subcommand(
+      "drift",
+      "Drift of a CSV file against a bundle's training baseline, feature by feature on the "
+      "baseline's bins: PSI, binned Kolmogorov-Smirnov, Jensen-Shannon distance (numeric); PSI, "
+      "chi-square, Jensen-Shannon, unseen categories (categorical); missing rate");
+  d->add_option("--bundle", args.bundle, "Bundle folder or .tar.zst with a baseline")->required();
+  d->add_option("--data", args.data, "CSV file (header row), optionally compressed; '-' = stdin")
+      ->required();
+  d->add_option("--json", args.json,
+                "Also write the report as JSON to this file ('-': print only the JSON)");
+  d->callback([&rc] { rc = Drift(args); });
+}
+
+}  // namespace ferry::cli

@@ -1,0 +1,118 @@
+#pragma once
+
+// Data drift against a training baseline (bundle/baseline.h): the values
+// seen in a window are counted on the baseline's own bins, then compared
+// with the baseline's proportions (docs/monitoring.md has the formulas).
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "ferry/base/result.h"
+#include "ferry/bundle/baseline.h"
+
+namespace ferry::monitor {
+
+// Stand-in for the proportion of an empty bin in PSI, so that ln(a/e) is
+// finite (the other proportions are left as they are).
+inline constexpr double kPsiEpsilon = 1e-4;
+
+// PSI = Σ_i (a_i − e_i) ln(a_i / e_i) over proportions a (actual) and e
+// (expected) of the same bins, each 0 replaced by kPsiEpsilon.
+double Psi(const std::vector<double>& expected, const std::vector<double>& actual);
+// Binned Kolmogorov–Smirnov distance: max_k |Σ_{i≤k} a_i − Σ_{i≤k} e_i|.
+double BinnedKs(const std::vector<double>& expected, const std::vector<double>& actual);
+// Jensen–Shannon distance (natural log, like scipy.spatial.distance.jensenshannon):
+// sqrt((KL(a‖m) + KL(e‖m)) / 2) with m = (a + e) / 2.
+double JensenShannon(const std::vector<double>& expected, const std::vector<double>& actual);
+// Pearson's chi-square statistic of observed counts against expected
+// proportions: Σ_{e_i>0} (o_i − n e_i)² / (n e_i), n = Σ o_i over those bins.
+double ChiSquare(const std::vector<double>& expected, const std::vector<int64_t>& observed);
+
+// The baseline's bins of one feature and its proportions on them.
+struct FeatureBins {
+  std::string name;
+  bool numeric = true;
+  // Numeric: bin i holds cut[i-1] < v <= cut[i]; bin 0 is open below and the
+  // last bin open above (so it has cut_points.size() bins).
+  std::vector<double> cut_points;
+  // Categorical: one bin per baseline category (byte order), then one bin for
+  // values the baseline never saw (expected 0; "__other__" when the baseline
+  // has it is a category bin like the others, and unseen values go there).
+  std::vector<std::string> categories;
+  std::unordered_map<std::string, int32_t> category_index;
+  int32_t unseen_bin = -1;       // categorical: bin of values not in `categories`
+  std::vector<double> expected;  // proportions per bin (sum 1; 0 when the baseline had no value)
+  double expected_missing_rate = 0;
+  size_t bins() const { return expected.size(); }
+};
+
+// The reference of a whole model: one FeatureBins per baseline feature, in
+// the baseline's order.
+struct DriftReference {
+  std::vector<FeatureBins> features;
+  // Index of `name`, or -1.
+  int64_t Find(std::string_view name) const;
+};
+DriftReference MakeDriftReference(const bundle::Baseline& baseline);
+
+// Counts of one window: per feature, one count per bin plus the missing
+// values. Adding a value costs a few comparisons and an increment: no
+// allocation, no sort. Not thread-safe (one per thread, then Merge).
+class DriftCounts {
+ public:
+  explicit DriftCounts(const DriftReference& reference);
+
+  // A numeric value of feature `f` (NaN or ±inf: missing).
+  void AddNumber(size_t f, double v) {
+    const FeatureBins& b = (*reference_).features[f];
+    int64_t* c = counts_.data() + offsets_[f];
+    if (!std::isfinite(v)) {
+      ++c[b.bins()];
+      return;
+    }
+    size_t bin = 0;
+    const size_t last = b.cut_points.size() - 1;
+    for (size_t i = 0; i < last; ++i) bin += v > b.cut_points[i];
+    ++c[bin];
+  }
+  // A categorical value of feature `f` ("" or a missing spelling: missing).
+  void AddCategory(size_t f, std::string_view v);
+  // A missing value of feature `f`.
+  void AddMissing(size_t f) { ++counts_[offsets_[f] + (*reference_).features[f].bins()]; }
+
+  void Merge(const DriftCounts& other);
+  void Clear();
+
+  // Counts of feature `f`: bins() entries, then the missing count.
+  const int64_t* counts(size_t f) const { return counts_.data() + offsets_[f]; }
+  const DriftReference& reference() const { return *reference_; }
+
+ private:
+  const DriftReference* reference_;
+  std::vector<size_t> offsets_;
+  std::vector<int64_t> counts_;
+};
+
+// Drift of one feature in a window.
+struct FeatureDrift {
+  std::string name;
+  bool numeric = true;
+  int64_t count = 0;    // non-missing values
+  int64_t missing = 0;  // missing values
+  double missing_rate = 0;
+  double expected_missing_rate = 0;
+  // NaN when count is 0 or the baseline had no value.
+  double psi = NAN;
+  double ks = NAN;  // numeric features only
+  double js = NAN;
+  double chi_square = NAN;  // categorical features only
+  int64_t unseen = 0;       // categorical: values in no baseline category
+};
+
+std::vector<FeatureDrift> ComputeDrift(const DriftCounts& counts);
+
+}  // namespace ferry::monitor
