@@ -133,6 +133,8 @@ def check_trigger(env, fails):
                     f"trigger: unknown param: {status} {body}")
         status, body, _ = request(conn, "POST", "/api/v1/pipelines/nightly/runs", [1])
         fails.check(status == 400, f"trigger: a body that is not an object: {status} {body}")
+        status, body, _ = request(conn, "GET", "/v2/health/ready")
+        fails.check(status == 200, f"a server with only pipelines is ready: {status} {body}")
     finally:
         server.stop()
     server = Server(env.ferry.binary, "--pipeline", env.file, "--token", "s3cret", "--scheduler")

@@ -150,7 +150,10 @@ bool ModelServer::Ready() const {
   for (const auto& [name, entry] : models_) {
     if (entry->wanted() && !entry->HasReady()) return false;
   }
-  return !models_.empty();
+  // A server meant to have no model (pipelines only) is ready as it starts.
+  const bool none_expected =
+      options_.allow_no_models && options_.models.empty() && options_.repository.empty();
+  return !models_.empty() || none_expected;
 }
 
 Result<bool> ModelServer::ModelReady(const std::string& model,

@@ -1,0 +1,101 @@
+#!/usr/bin/python3
+"""`ferry monitor drift` on ROWS x 30 numeric features against a NumPy/SciPy script computing the
+same statistics on the same bins (issue 7): reading the CSV (numpy.loadtxt, and pandas.read_csv
+as the faster reader a user would pick), binning on the baseline's cut points, PSI, binned KS and
+Jensen-Shannon (scipy). Checks that both give the same numbers, then reports the times.
+
+Usage: /usr/bin/python3 bench/monitor/drift_vs_scipy.py --ferry build/release/src/ferry [--rows N]
+"""
+import argparse
+import json
+import os
+import subprocess
+import tempfile
+import time
+
+import numpy as np
+import pandas as pd
+import xgboost as xgb
+from scipy.spatial.distance import jensenshannon
+
+FEATURES = 30
+EPS = 1e-4
+
+
+def write_csv(path, x):
+    header = ",".join(f"f{i}" for i in range(x.shape[1]))
+    np.savetxt(path, x, delimiter=",", header=header, comments="", fmt="%.6g")
+
+
+def scipy_drift(x, baseline):
+    out = {}
+    for j, f in enumerate(baseline["features"]):
+        col = x[:, j]
+        vals = col[np.isfinite(col)]
+        cuts = np.asarray(f["cut_points"])
+        counts = np.bincount(np.searchsorted(cuts[:-1], vals, side="left"), minlength=len(cuts))
+        e = np.asarray(f["bin_counts"], float) / f["count"]
+        a = counts / len(vals)
+        ee, aa = np.where(e > 0, e, EPS), np.where(a > 0, a, EPS)
+        out[f["name"]] = {"psi": float(np.sum((aa - ee) * np.log(aa / ee))),
+                          "ks": float(np.max(np.abs(np.cumsum(a) - np.cumsum(e)))),
+                          "js": float(jensenshannon(e, a))}
+    return out
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--ferry", required=True)
+    p.add_argument("--rows", type=int, default=1_000_000)
+    args = p.parse_args()
+    rng = np.random.default_rng(3)
+    with tempfile.TemporaryDirectory(prefix="ferry-driftbench-", dir="/var/tmp") as tmp:
+        train = rng.normal(0, 1, (20_000, FEATURES))
+        label = (train[:, 0] > 0).astype(int)
+        write_csv(os.path.join(tmp, "train.csv"),
+                  np.column_stack([train, label]))
+        # The header of train.csv names the label f30.
+        booster = xgb.train({"objective": "binary:logistic", "max_depth": 2, "nthread": 1},
+                            xgb.DMatrix(train, label=label,
+                                        feature_names=[f"f{i}" for i in range(FEATURES)]), 3)
+        booster.save_model(os.path.join(tmp, "model.json"))
+        subprocess.run([args.ferry, "bundle", "create", "--model", os.path.join(tmp, "model.json"),
+                        "--name", "m", "-o", os.path.join(tmp, "bundle"), "--baseline",
+                        os.path.join(tmp, "train.csv"), "--label", f"f{FEATURES}"], check=True,
+                       stdout=subprocess.DEVNULL)
+        live = rng.normal(0.3, 1.2, (args.rows, FEATURES))
+        data = os.path.join(tmp, "live.csv")
+        write_csv(data, live)
+        size_mb = os.path.getsize(data) / 1e6
+        with open(os.path.join(tmp, "bundle", "baseline.json")) as f:
+            baseline = json.load(f)
+        baseline["features"] = [f for f in baseline["features"] if f["name"] != f"f{FEATURES}"]
+
+        start = time.perf_counter()
+        r = subprocess.run([args.ferry, "monitor", "drift", "--bundle", os.path.join(tmp, "bundle"),
+                            "--data", data, "--json", "-"], check=True, capture_output=True,
+                           text=True)
+        t_ferry = time.perf_counter() - start
+        got = {f["name"]: f for f in json.loads(r.stdout)["features"]}
+
+        start = time.perf_counter()
+        x = np.loadtxt(data, delimiter=",", skiprows=1)
+        want = scipy_drift(x, baseline)
+        t_numpy = time.perf_counter() - start
+
+        start = time.perf_counter()
+        x2 = pd.read_csv(data).to_numpy(dtype=float)
+        want2 = scipy_drift(x2, baseline)
+        t_pandas = time.perf_counter() - start
+
+        worst = max(abs(got[n][k] - want[n][k]) for n in want for k in ("psi", "ks", "js"))
+        worst2 = max(abs(want2[n][k] - want[n][k]) for n in want for k in ("psi", "ks", "js"))
+        print(f"{args.rows} rows x {FEATURES} features, {size_mb:.0f} MB CSV")
+        print(f"  same numbers: max |ferry - scipy| = {worst:.2e} (pandas reader: {worst2:.2e})")
+        print(f"  ferry monitor drift:              {t_ferry:7.2f} s")
+        print(f"  numpy.loadtxt + numpy/scipy:      {t_numpy:7.2f} s  (ferry {t_numpy / t_ferry:.1f}x faster)")
+        print(f"  pandas.read_csv + numpy/scipy:    {t_pandas:7.2f} s  (ferry {t_pandas / t_ferry:.1f}x faster)")
+
+
+if __name__ == "__main__":
+    main()
