@@ -93,6 +93,16 @@ TEST_F(ValidateDataStepTest, FailOnWarningsAndThresholds) {
   EXPECT_THAT(Output("report"), ::testing::Not(HasSubstr("\"kind\":\"drift\"")));
 }
 
+TEST_F(ValidateDataStepTest, ExcludedColumnsAreNotChecked) {
+  WriteTextFile(dir_ / "bad.csv", "x,c\nabc,a\n");
+  Status s = Run(R"({"data":"bad.csv","reference":"ref.csv","exclude":["x","y"]})");
+  EXPECT_TRUE(s.ok()) << s.ToString();  // type_change 'x' and missing_column 'y' are not checked
+  std::string report = Output("report");
+  EXPECT_THAT(report, HasSubstr("\"passed\":true,\"counts\":{\"error\":0,"));
+  EXPECT_THAT(report, ::testing::Not(HasSubstr("\"name\":\"x\"")));
+  EXPECT_THAT(report, HasSubstr("\"name\":\"c\""));
+}
+
 TEST_F(ValidateDataStepTest, PinnedSchemaAndSeparateBaseline) {
   ASSERT_TRUE(Run(R"({"data":"ref.csv"})").ok());  // schema from the data itself
   EXPECT_THAT(log_.str(), HasSubstr("schema: inferred from the data"));

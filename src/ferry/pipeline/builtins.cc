@@ -25,7 +25,7 @@ const std::vector<BuiltinInfo>& Builtins() {
        {"bundle", "metrics"}},
       {"ferry/validate-data",
        {"data"},
-       {"reference", "schema", "baseline", "label", "fail_on", "psi_threshold",
+       {"reference", "schema", "baseline", "label", "exclude", "fail_on", "psi_threshold",
         "missing_rate_jump"},
        {"report", "schema"}},
   };

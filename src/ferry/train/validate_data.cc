@@ -172,9 +172,13 @@ ValidationReport ValidateData(const ValidationInputs& in, const ValidateDataOpti
   report.data_sha256 = data.source_sha256;
   report.rows = data.rows();
 
+  auto excluded = [&](const std::string& column) {
+    return std::find(options.exclude.begin(), options.exclude.end(), column) !=
+           options.exclude.end();
+  };
   if (in.schema != nullptr) {
     for (const ColumnSchema& c : in.schema->columns) {
-      if (data.ColumnIndex(c.name) >= 0) continue;
+      if (data.ColumnIndex(c.name) >= 0 || excluded(c.name)) continue;
       std::string what =
           c.name == options.label && !options.label.empty() ? "label column" : "column";
       report.anomalies.push_back(
@@ -185,6 +189,7 @@ ValidationReport ValidateData(const ValidationInputs& in, const ValidateDataOpti
 
   for (size_t col = 0; col < data.columns.size(); ++col) {
     const std::string& name = data.columns[col];
+    if (excluded(name)) continue;
     const bundle::FeatureProfile* profile = FindFeature(*in.data_profile, name);
     FeatureSummary summary;
     summary.name = name;

@@ -69,6 +69,9 @@ struct ValidateDataOptions {
   // The label column; when the schema has it and the data does not, the
   // missing_column anomaly says so. Otherwise treated like any column.
   std::string label;
+  // Columns left out of every check and of the report's features (e.g. a
+  // row id, whose values are new in every batch by design).
+  std::vector<std::string> exclude;
 };
 
 struct ValidationInputs {

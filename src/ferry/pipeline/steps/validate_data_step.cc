@@ -32,6 +32,7 @@ Result<train::ValidateDataOptions> ReadOptions(const WithArgs& args, const std::
   FERRY_ASSIGN_OR_RETURN(options.missing_rate_jump,
                          args.Double("missing_rate_jump", 0.1, 0.0, 1.0));
   FERRY_ASSIGN_OR_RETURN(options.label, args.String("label", ""));
+  FERRY_ASSIGN_OR_RETURN(options.exclude, args.StringList("exclude"));
   return options;
 }
 
