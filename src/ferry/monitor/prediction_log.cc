@@ -1,0 +1,491 @@
+#include "ferry/monitor/prediction_log.h"
+
+#include <fcntl.h>
+#include <simdjson.h>
+#include <sodium.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <cstring>
+#include <map>
+#include <optional>
+#include <system_error>
+
+#include "ferry/base/files.h"
+#include "ferry/base/json_writer.h"
+
+namespace ferry::monitor {
+namespace {
+
+namespace fs = std::filesystem;
+
+static_assert(crypto_shorthash_BYTES == 8);
+static_assert(crypto_shorthash_KEYBYTES == 16);
+
+uint64_t Checksum(std::string_view payload) {
+  unsigned char out[crypto_shorthash_BYTES];
+  crypto_shorthash(out, reinterpret_cast<const unsigned char*>(payload.data()), payload.size(),
+                   reinterpret_cast<const unsigned char*>(kChecksumKey.data()));
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | out[i];
+  return v;
+}
+
+void PutU32(std::string* out, uint32_t v) {
+  for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+void PutU64(std::string* out, uint64_t v) {
+  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+uint64_t GetLE(std::string_view b, size_t pos, int n) {
+  uint64_t v = 0;
+  for (int i = n - 1; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(b[pos + i]);
+  return v;
+}
+
+std::string SegmentHeader() {
+  std::string h(kSegmentMagic);
+  PutU32(&h, kSegmentFormatVersion);
+  return h;
+}
+
+bool IsValidJson(std::string_view text) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element e;
+  return parser.parse(simdjson::padded_string(text)).get(e) == simdjson::SUCCESS;
+}
+
+Status Errno(std::string_view what, const fs::path& path) {
+  return Internal(std::string(what) + " " + path.string() + ": " + std::strerror(errno));
+}
+
+Status WriteAll(int fd, std::string_view data, const fs::path& path) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Errno("cannot write", path);
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return Status::Ok();
+}
+
+Status FsyncDir(const fs::path& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Errno("cannot open folder", dir);
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return Errno("cannot fsync folder", dir);
+  return Status::Ok();
+}
+
+// "<first_time_ms>-<seq>.seg" → (time, seq).
+bool ParseSegmentName(const std::string& name, int64_t* time_ms, uint64_t* seq) {
+  if (name.size() < 7 || !name.ends_with(".seg")) return false;
+  std::string_view stem(name.data(), name.size() - 4);
+  size_t dash = stem.rfind('-');
+  if (dash == std::string_view::npos || dash == 0) return false;
+  std::string_view t = stem.substr(0, dash), s = stem.substr(dash + 1);
+  auto r1 = std::from_chars(t.data(), t.data() + t.size(), *time_ms);
+  if (r1.ec != std::errc() || r1.ptr != t.data() + t.size()) return false;
+  auto r2 = std::from_chars(s.data(), s.data() + s.size(), *seq);
+  return r2.ec == std::errc() && r2.ptr == s.data() + s.size() && !s.empty();
+}
+
+// Skips one JSON value starting at `pos` (already validated JSON).
+size_t SkipValue(std::string_view t, size_t pos) {
+  int depth = 0;
+  bool in_string = false;
+  for (; pos < t.size(); ++pos) {
+    char c = t[pos];
+    if (in_string) {
+      if (c == '\\') {
+        ++pos;
+      } else if (c == '"') {
+        in_string = false;
+        if (depth == 0) return pos + 1;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      if (depth == 0) return pos;
+      if (--depth == 0) return pos + 1;
+    } else if (c == ',' && depth == 0) {
+      return pos;
+    }
+  }
+  return pos;
+}
+
+size_t SkipSpace(std::string_view t, size_t pos) {
+  while (pos < t.size() && (t[pos] == ' ' || t[pos] == '\t' || t[pos] == '\n' || t[pos] == '\r'))
+    ++pos;
+  return pos;
+}
+
+// Key → exact value text of a validated top-level JSON object whose keys need
+// no unescaping. False if the text is not shaped so.
+bool TopLevelSpans(std::string_view t, std::map<std::string, std::string_view, std::less<>>* out) {
+  size_t pos = SkipSpace(t, 0);
+  if (pos >= t.size() || t[pos] != '{') return false;
+  ++pos;
+  while (true) {
+    pos = SkipSpace(t, pos);
+    if (pos < t.size() && t[pos] == '}') return true;
+    if (pos >= t.size() || t[pos] != '"') return false;
+    size_t end = t.find('"', pos + 1);
+    if (end == std::string_view::npos) return false;
+    std::string key(t.substr(pos + 1, end - pos - 1));
+    pos = SkipSpace(t, end + 1);
+    if (pos >= t.size() || t[pos] != ':') return false;
+    pos = SkipSpace(t, pos + 1);
+    size_t value_end = SkipValue(t, pos);
+    std::string_view value = t.substr(pos, value_end - pos);
+    while (!value.empty() && SkipSpace(value, value.size() - 1) == value.size()) {
+      value.remove_suffix(1);
+    }
+    (*out)[key] = value;
+    pos = SkipSpace(t, value_end);
+    if (pos < t.size() && t[pos] == ',') {
+      ++pos;
+      continue;
+    }
+    return pos < t.size() && t[pos] == '}';
+  }
+}
+
+int64_t SystemNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Result<std::string> EncodeRecord(const PredictionRecord& r) {
+  if (!IsValidJson(r.inputs_json))
+    return InvalidArgument("prediction record: inputs are not valid JSON");
+  if (!IsValidJson(r.outputs_json)) {
+    return InvalidArgument("prediction record: outputs are not valid JSON");
+  }
+  std::string payload;
+  JsonWriter w(&payload);
+  w.BeginObject()
+      .Key("time_ms")
+      .Int(r.time_ms)
+      .Key("model")
+      .String(r.model)
+      .Key("version")
+      .Int(r.version)
+      .Key("key")
+      .String(r.key)
+      .Key("inputs")
+      .Raw(r.inputs_json)
+      .Key("outputs")
+      .Raw(r.outputs_json)
+      .Key("latency_us")
+      .Int(r.latency_us)
+      .EndObject();
+  if (payload.size() > kMaxPayloadBytes) {
+    return InvalidArgument("prediction record: " + std::to_string(payload.size()) +
+                           " bytes exceeds the limit of " + std::to_string(kMaxPayloadBytes));
+  }
+  std::string framed;
+  framed.reserve(kRecordFrameBytes + payload.size());
+  PutU32(&framed, static_cast<uint32_t>(payload.size()));
+  PutU64(&framed, Checksum(payload));
+  framed += payload;
+  return framed;
+}
+
+Result<PredictionRecord> DecodePayload(std::string_view payload) {
+  simdjson::dom::parser dom;
+  simdjson::dom::element root;
+  simdjson::dom::object object;
+  if (dom.parse(simdjson::padded_string(payload)).get(root) != simdjson::SUCCESS ||
+      root.get_object().get(object) != simdjson::SUCCESS) {
+    return InvalidArgument("payload is not a JSON object");
+  }
+  if (object.size() != 7) return InvalidArgument("payload does not have the 7 record fields");
+  PredictionRecord r;
+  std::string_view s;
+  if (object["time_ms"].get_int64().get(r.time_ms) != simdjson::SUCCESS) {
+    return InvalidArgument("bad time_ms");
+  }
+  if (object["model"].get_string().get(s) != simdjson::SUCCESS) return InvalidArgument("bad model");
+  r.model = s;
+  if (object["version"].get_int64().get(r.version) != simdjson::SUCCESS) {
+    return InvalidArgument("bad version");
+  }
+  if (object["key"].get_string().get(s) != simdjson::SUCCESS) return InvalidArgument("bad key");
+  r.key = s;
+  if (object["latency_us"].get_int64().get(r.latency_us) != simdjson::SUCCESS) {
+    return InvalidArgument("bad latency_us");
+  }
+  // The texts of inputs/outputs, byte for byte (the payload is valid JSON here).
+  std::map<std::string, std::string_view, std::less<>> spans;
+  if (!TopLevelSpans(payload, &spans) || !spans.contains("inputs") || !spans.contains("outputs")) {
+    return InvalidArgument("bad inputs or outputs");
+  }
+  r.inputs_json = spans["inputs"];
+  r.outputs_json = spans["outputs"];
+  return r;
+}
+
+SegmentContents ParseSegment(std::string_view bytes, int64_t since_ms) {
+  SegmentContents out;
+  if (bytes.size() < kSegmentHeaderBytes || bytes.substr(0, 4) != kSegmentMagic ||
+      GetLE(bytes, 4, 4) != kSegmentFormatVersion) {
+    out.skipped_bytes = bytes.size();
+    if (!bytes.empty()) out.tail_error = "bad segment header";
+    return out;
+  }
+  size_t pos = kSegmentHeaderBytes;
+  while (pos < bytes.size()) {
+    std::string error;
+    if (bytes.size() - pos < kRecordFrameBytes) {
+      error = "torn record frame";
+    } else {
+      uint64_t len = GetLE(bytes, pos, 4);
+      uint64_t sum = GetLE(bytes, pos + 4, 8);
+      if (len > kMaxPayloadBytes) {
+        error = "record length " + std::to_string(len) + " exceeds the limit";
+      } else if (len > bytes.size() - pos - kRecordFrameBytes) {
+        error = "record length past the end of the file";
+      } else {
+        std::string_view payload = bytes.substr(pos + kRecordFrameBytes, len);
+        if (Checksum(payload) != sum) {
+          error = "checksum mismatch";
+        } else {
+          Result<PredictionRecord> r = DecodePayload(payload);
+          if (!r.ok()) {
+            error = "bad record: " + r.status().message();
+          } else {
+            if (r->time_ms >= since_ms) out.records.push_back(std::move(r).value());
+            pos += kRecordFrameBytes + len;
+            continue;
+          }
+        }
+      }
+    }
+    out.skipped_bytes = bytes.size() - pos;
+    out.tail_error = "at byte " + std::to_string(pos) + ": " + error;
+    break;
+  }
+  return out;
+}
+
+Result<SegmentContents> ReadSegment(const fs::path& path, int64_t since_ms) {
+  FERRY_ASSIGN_OR_RETURN(std::string bytes, ReadFile(path));
+  return ParseSegment(bytes, since_ms);
+}
+
+Result<std::vector<SegmentInfo>> ListSegments(const fs::path& dir) {
+  std::error_code ec;
+  std::vector<SegmentInfo> out;
+  if (!fs::exists(dir, ec)) return out;
+  if (!fs::is_directory(dir, ec)) return NotFound("not a folder: " + dir.string());
+  std::optional<SegmentInfo> open;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code entry_ec;  // an entry may vanish meanwhile (rotation, retention)
+    if (!it->is_regular_file(entry_ec)) continue;
+    std::string name = it->path().filename().string();
+    SegmentInfo info;
+    info.path = it->path();
+    info.size_bytes = it->file_size(entry_ec);
+    if (entry_ec) continue;
+    if (name == kOpenSegmentName) {
+      info.open = true;
+      open = info;
+    } else if (ParseSegmentName(name, &info.first_time_ms, &info.seq)) {
+      out.push_back(info);
+    }
+  }
+  if (ec) return Internal("cannot list " + dir.string() + ": " + ec.message());
+  std::sort(out.begin(), out.end(), [](const SegmentInfo& a, const SegmentInfo& b) {
+    return a.first_time_ms != b.first_time_ms ? a.first_time_ms < b.first_time_ms : a.seq < b.seq;
+  });
+  if (open) out.push_back(*open);
+  return out;
+}
+
+Result<LogContents> ReadLog(const fs::path& dir, int64_t since_ms) {
+  FERRY_ASSIGN_OR_RETURN(std::vector<SegmentInfo> segments, ListSegments(dir));
+  LogContents out;
+  for (const SegmentInfo& s : segments) {
+    Result<SegmentContents> c = ReadSegment(s.path, since_ms);
+    if (!c.ok()) {
+      // Rotated or deleted by retention since the listing.
+      if (c.status().code() == StatusCode::kNotFound) continue;
+      return c.status();
+    }
+    out.skipped_bytes += c->skipped_bytes;
+    for (PredictionRecord& r : c->records) out.records.push_back(std::move(r));
+  }
+  return out;
+}
+
+// ---- SegmentLog -------------------------------------------------------------
+
+SegmentLog::SegmentLog(fs::path dir, SegmentLogOptions options)
+    : dir_(std::move(dir)), options_(std::move(options)) {
+  if (!options_.now_ms) options_.now_ms = SystemNowMs;
+}
+
+SegmentLog::~SegmentLog() {
+  if (fd_ >= 0) {
+    (void)WriteAll(fd_, buffer_, dir_ / kOpenSegmentName);
+    ::close(fd_);
+  }
+}
+
+Result<std::unique_ptr<SegmentLog>> SegmentLog::Open(const fs::path& dir,
+                                                     SegmentLogOptions options) {
+  if (options.max_segment_bytes == 0) return InvalidArgument("max_segment_bytes must be positive");
+  if (options.max_segment_age_ms < 0 || options.retention_age_ms < 0) {
+    return InvalidArgument("segment and retention ages must not be negative");
+  }
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Internal("cannot create " + dir.string() + ": " + ec.message());
+  std::unique_ptr<SegmentLog> log(new SegmentLog(dir, std::move(options)));
+  FERRY_ASSIGN_OR_RETURN(std::vector<SegmentInfo> segments, ListSegments(dir));
+  for (const SegmentInfo& s : segments) log->next_seq_ = std::max(log->next_seq_, s.seq + 1);
+  FERRY_RETURN_IF_ERROR(log->RecoverLeftover());
+  FERRY_RETURN_IF_ERROR(log->ApplyRetention());
+  return log;
+}
+
+Status SegmentLog::RecoverLeftover() {
+  fs::path open_path = dir_ / kOpenSegmentName;
+  std::error_code ec;
+  if (!fs::exists(open_path, ec)) return Status::Ok();
+  FERRY_ASSIGN_OR_RETURN(SegmentContents c, ReadSegment(open_path));
+  if (c.records.empty()) {
+    fs::remove(open_path, ec);
+    if (ec) return Internal("cannot remove " + open_path.string() + ": " + ec.message());
+    return FsyncDir(dir_);
+  }
+  fs::path target = dir_ / (std::to_string(c.records.front().time_ms) + "-" +
+                            std::to_string(next_seq_++) + ".seg");
+  fs::rename(open_path, target, ec);
+  if (ec) return Internal("cannot rename " + open_path.string() + ": " + ec.message());
+  return FsyncDir(dir_);
+}
+
+Status SegmentLog::OpenSegment(int64_t first_time_ms) {
+  FERRY_RETURN_IF_ERROR(RecoverLeftover());  // left by a failed rotation: never truncate it
+  fs::path path = dir_ / kOpenSegmentName;
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd_ < 0) return Errno("cannot create", path);
+  buffer_ = SegmentHeader();
+  segment_bytes_ = buffer_.size();
+  first_time_ms_ = first_time_ms;
+  opened_at_ms_ = options_.now_ms();
+  return Status::Ok();
+}
+
+Status SegmentLog::Append(const PredictionRecord& record) {
+  FERRY_ASSIGN_OR_RETURN(std::string framed, EncodeRecord(record));
+  FERRY_RETURN_IF_ERROR(RotateIfExpired());
+  if (fd_ < 0) FERRY_RETURN_IF_ERROR(OpenSegment(record.time_ms));
+  buffer_ += framed;
+  segment_bytes_ += framed.size();
+  last_time_ms_ = record.time_ms;
+  if (segment_bytes_ >= options_.max_segment_bytes) return Rotate();
+  if (buffer_.size() >= (64u << 10)) return Flush();
+  return Status::Ok();
+}
+
+Status SegmentLog::RotateIfExpired() {
+  if (fd_ >= 0 && options_.max_segment_age_ms > 0 &&
+      options_.now_ms() - opened_at_ms_ >= options_.max_segment_age_ms) {
+    return Rotate();
+  }
+  return Status::Ok();
+}
+
+Status SegmentLog::Flush() {
+  if (fd_ < 0 || buffer_.empty()) return Status::Ok();
+  Status s = WriteAll(fd_, buffer_, dir_ / kOpenSegmentName);
+  buffer_.clear();
+  if (!s.ok()) Abandon();
+  return s;
+}
+
+void SegmentLog::Abandon() {
+  // The file may end in a partial frame: later records must not follow it.
+  ::close(fd_);
+  fd_ = -1;
+  (void)RecoverLeftover();
+}
+
+Status SegmentLog::Rotate() {
+  if (fd_ < 0) return Status::Ok();
+  FERRY_RETURN_IF_ERROR(Flush());
+  fs::path open_path = dir_ / kOpenSegmentName;
+  if (::fsync(fd_) != 0) {
+    Status s = Errno("cannot fsync", open_path);
+    Abandon();
+    return s;
+  }
+  ::close(fd_);
+  fd_ = -1;
+  fs::path target =
+      dir_ / (std::to_string(first_time_ms_) + "-" + std::to_string(next_seq_++) + ".seg");
+  std::error_code ec;
+  fs::rename(open_path, target, ec);
+  if (ec) return Internal("cannot rename " + open_path.string() + ": " + ec.message());
+  FERRY_RETURN_IF_ERROR(FsyncDir(dir_));
+  have_last_rotated_ = true;
+  last_rotated_end_ms_ = last_time_ms_;
+  return ApplyRetention();
+}
+
+Status SegmentLog::ApplyRetention() {
+  if (options_.retention_bytes == 0 && options_.retention_age_ms == 0) return Status::Ok();
+  FERRY_ASSIGN_OR_RETURN(std::vector<SegmentInfo> all, ListSegments(dir_));
+  std::vector<SegmentInfo> rotated;
+  for (const SegmentInfo& s : all) {
+    if (!s.open) rotated.push_back(s);
+  }
+  std::vector<bool> remove(rotated.size(), false);
+  if (options_.retention_age_ms > 0) {
+    int64_t cutoff = options_.now_ms() - options_.retention_age_ms;
+    for (size_t i = 0; i < rotated.size(); ++i) {
+      bool expired = i + 1 < rotated.size() ? rotated[i + 1].first_time_ms <= cutoff
+                                            : have_last_rotated_ && last_rotated_end_ms_ <= cutoff;
+      if (expired) remove[i] = true;
+    }
+  }
+  if (options_.retention_bytes > 0) {
+    uint64_t total = 0;
+    for (size_t i = 0; i < rotated.size(); ++i) {
+      if (!remove[i]) total += rotated[i].size_bytes;
+    }
+    for (size_t i = 0; i < rotated.size() && total > options_.retention_bytes; ++i) {
+      if (remove[i]) continue;
+      remove[i] = true;
+      total -= rotated[i].size_bytes;
+    }
+  }
+  bool removed_any = false;
+  for (size_t i = 0; i < rotated.size(); ++i) {
+    if (!remove[i]) continue;
+    std::error_code ec;
+    fs::remove(rotated[i].path, ec);
+    if (ec) return Internal("cannot remove " + rotated[i].path.string() + ": " + ec.message());
+    removed_any = true;
+  }
+  return removed_any ? FsyncDir(dir_) : Status::Ok();
+}
+
+}  // namespace ferry::monitor

@@ -1,0 +1,73 @@
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <thread>
+
+#include "ferry/base/result.h"
+#include "ferry/base/status.h"
+#include "ferry/base/thread_annotations.h"
+#include "ferry/monitor/prediction_log.h"
+
+namespace ferry::monitor {
+
+struct PredictionLoggerOptions {
+  size_t capacity_records = 10'000;  // bounded queue between Offer and the writer
+  double sample_rate = 1.0;          // in [0, 1]; 1 = every record
+  // Test hook: runs on the writer thread before each record is written.
+  std::function<void()> before_write;
+};
+
+// Records predictions without blocking the caller: Offer() enqueues into a
+// bounded queue drained by one background thread into a SegmentLog.
+// Thread-safe. The destructor drains what was queued, then stops the thread.
+class PredictionLogger {
+ public:
+  // InvalidArgument for capacity 0 or a sample rate outside [0, 1].
+  static Result<std::unique_ptr<PredictionLogger>> Create(std::unique_ptr<SegmentLog> log,
+                                                          PredictionLoggerOptions options);
+  ~PredictionLogger();
+  PredictionLogger(const PredictionLogger&) = delete;
+  PredictionLogger& operator=(const PredictionLogger&) = delete;
+
+  // Never blocks on I/O. Offer number i (from 0) is kept by sampling when
+  // floor((i+1)*rate) > floor(i*rate). Returns true when queued; false when
+  // sampled out or dropped because the queue is full (counted in dropped()).
+  bool Offer(PredictionRecord record) EXCLUDES(mu_);
+
+  // Waits until everything offered before the call is written to the segment
+  // file (flushed, not fsynced). Returns the first write error seen, if any.
+  Status Flush() EXCLUDES(mu_);
+
+  uint64_t dropped() const EXCLUDES(mu_);      // full queue
+  uint64_t sampled_out() const EXCLUDES(mu_);  // not kept by sampling
+  uint64_t written() const EXCLUDES(mu_);      // appended to the log
+  uint64_t failed() const EXCLUDES(mu_);       // appends that returned an error
+
+ private:
+  PredictionLogger(std::unique_ptr<SegmentLog> log, PredictionLoggerOptions options);
+  void Run(std::stop_token stop);
+
+  const PredictionLoggerOptions options_;
+  std::unique_ptr<SegmentLog> log_;  // used only on the writer thread after Create
+
+  mutable Mutex mu_;
+  std::condition_variable_any cv_;
+  std::deque<PredictionRecord> queue_ GUARDED_BY(mu_);
+  uint64_t offered_ GUARDED_BY(mu_) = 0;
+  uint64_t enqueued_ GUARDED_BY(mu_) = 0;  // sequence number of the last queued record
+  uint64_t done_ GUARDED_BY(mu_) = 0;      // records processed (written or failed) and flushed
+  uint64_t dropped_ GUARDED_BY(mu_) = 0;
+  uint64_t sampled_out_ GUARDED_BY(mu_) = 0;
+  uint64_t written_ GUARDED_BY(mu_) = 0;
+  uint64_t failed_ GUARDED_BY(mu_) = 0;
+  Status first_error_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
+
+  std::jthread thread_;  // last: started after, and joined before, the rest is destroyed
+};
+
+}  // namespace ferry::monitor
