@@ -79,8 +79,7 @@ void Number(JsonWriter& j, double v) {
   }
 }
 
-std::string ReportJson(const DriftReport& r, const monitor::DriftReference& ref,
-                       const std::string& data) {
+std::string ReportJson(const DriftReport& r, const std::string& data) {
   std::string out;
   JsonWriter j(&out);
   j.BeginObject().Key("format").String("ferry.drift/v1").Key("data").String(data);
@@ -107,7 +106,6 @@ std::string ReportJson(const DriftReport& r, const monitor::DriftReference& ref,
     if (!d.numeric) j.Key("unseen").Int(d.unseen);
     j.EndObject();
   }
-  (void)ref;
   j.EndArray().EndObject();
   return out;
 }
@@ -132,7 +130,7 @@ int Drift(const DriftArgs& a) {
   monitor::DriftReference ref = monitor::MakeDriftReference(*baseline);
   Result<DriftReport> r = Measure(ref, a.data);
   if (!r.ok()) return fail(r.status());
-  std::string json = ReportJson(*r, ref, a.data);
+  std::string json = ReportJson(*r, a.data);
   if (a.json == "-") {
     std::printf("%s\n", json.c_str());
     return kExitOk;

@@ -98,7 +98,7 @@ DriftReference MakeDriftReference(const bundle::Baseline& baseline) {
         b.categories.push_back(value);
         counts.push_back(k);
       }
-      auto other = b.category_index.find(std::string(bundle::kOtherCategory));
+      auto other = b.category_index.find(bundle::kOtherCategory);
       if (other != b.category_index.end()) {
         b.unseen_bin = other->second;
       } else {
@@ -132,9 +132,7 @@ void DriftCounts::AddCategory(size_t f, std::string_view v) {
     return;
   }
   const FeatureBins& b = reference_->features[f];
-  // Heterogeneous lookup needs C++20 transparent hashing; the string is
-  // small and this path is not the numeric hot path.
-  auto it = b.category_index.find(std::string(v));
+  auto it = b.category_index.find(v);
   ++counts_[offsets_[f] + (it != b.category_index.end() ? it->second : b.unseen_bin)];
 }
 

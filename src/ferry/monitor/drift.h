@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -32,6 +33,12 @@ double JensenShannon(const std::vector<double>& expected, const std::vector<doub
 // proportions: Σ_{e_i>0} (o_i − n e_i)² / (n e_i), n = Σ o_i over those bins.
 double ChiSquare(const std::vector<double>& expected, const std::vector<int64_t>& observed);
 
+// Hash for lookups by string_view without building a std::string.
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
 // The baseline's bins of one feature and its proportions on them.
 struct FeatureBins {
   std::string name;
@@ -43,7 +50,7 @@ struct FeatureBins {
   // values the baseline never saw (expected 0; "__other__" when the baseline
   // has it is a category bin like the others, and unseen values go there).
   std::vector<std::string> categories;
-  std::unordered_map<std::string, int32_t> category_index;
+  std::unordered_map<std::string, int32_t, StringHash, std::equal_to<>> category_index;
   int32_t unseen_bin = -1;       // categorical: bin of values not in `categories`
   std::vector<double> expected;  // proportions per bin (sum 1; 0 when the baseline had no value)
   double expected_missing_rate = 0;

@@ -40,6 +40,7 @@ RunLauncher::RunLauncher(LaunchOptions options) : options_(std::move(options)) {
 Result<std::string> RunLauncher::Start(const std::string& file,
                                        const std::map<std::string, std::string>& params,
                                        std::string run_id) {
+  Reap();  // runs started earlier (the trigger has no scheduler to reap them)
   if (run_id.empty()) run_id = NewRunId();
   if (!IsValidRunId(run_id)) return InvalidArgument("invalid run id '" + run_id + "'");
   std::error_code ec;

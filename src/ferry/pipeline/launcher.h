@@ -38,7 +38,7 @@ class RunLauncher {
   Result<std::string> Start(const std::string& file,
                             const std::map<std::string, std::string>& params,
                             std::string run_id = "");
-  // Collects the exit status of finished runs (never blocks).
+  // Collects the exit status of finished runs (never blocks); Start does it too.
   void Reap() EXCLUDES(mu_);
 
  private:
