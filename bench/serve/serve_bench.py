@@ -6,17 +6,22 @@ tests: they print figures and never assert.
             HTTP floor) vs FastAPI + uvicorn around python3-xgboost, same v2
             body (one row, 30 features), XGBoost 100 trees depth 6.
   batching  Ferry with dynamic batching off (max_batch_size 1) vs on, 1000 trees.
+  monitoring  Ferry with monitoring off (--no-monitoring) vs on (prediction log at
+            100% sampling, drift windows on a baseline, feedback keys), 100 trees,
+            one keyed row per request. http and batching run with --no-monitoring.
 
 Every server is pinned to CPU 1 (taskset), wrk -t1 to CPU 0. Repetitions are
 interleaved across servers so that drift hits each alike; medians reported.
 
   /usr/bin/python3 bench/serve/serve_bench.py http --ferry build/http-release/src/ferry
   /usr/bin/python3 bench/serve/serve_bench.py batching --ferry build/http-release/src/ferry
+  /usr/bin/python3 bench/serve/serve_bench.py monitoring --ferry build/release/src/ferry
 """
 import argparse
 import json
 import os
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -90,8 +95,8 @@ class Proc:
             self.p.wait()
 
 
-def start_ferry(ferry, bundle, config=None):
-    argv = [ferry, "serve", "--model", f"bc={bundle}", "--port", "0", "--io-threads", "1"]
+def start_ferry(ferry, bundle, config=None, extra=("--no-monitoring",)):
+    argv = [ferry, "serve", "--model", f"bc={bundle}", "--port", "0", "--io-threads", "1", *extra]
     if config:
         argv += ["--config", config]
     proc = Proc(argv)
@@ -217,9 +222,56 @@ def run_batching(a):
                   f"p50 {on['p50'] - off['p50']:+.0f} us, p99 {on['p99']:.0f} vs {off['p99']:.0f} us")
 
 
+def run_monitoring(a):
+    """Same server, same load: monitoring off (--no-monitoring) against on
+    (prediction log at 100% sampling + drift windows + feedback keys)."""
+    bundle, _ = make_bundle(a.ferry, a.work, 100)
+    monitored = os.path.join(a.work, "trees100", "bundle-baseline")
+    if not os.path.isdir(monitored):
+        train = os.path.join(a.work, "train.csv")
+        with open(os.path.join(SOURCE, "examples/breast-cancer/data.csv")) as f, open(train, "w") as out:
+            for line in f:
+                out.write(line.split(",", 1)[1])
+        subprocess.run([a.ferry, "bundle", "create", "--model",
+                        os.path.join(a.work, "trees100", "model.json"), "--name", "bc",
+                        "--baseline", train, "--label", "target", "-o", monitored],
+                       check=True, stdout=subprocess.DEVNULL)
+    with open(os.path.join(SOURCE, "examples/breast-cancer/data.csv")) as f:
+        next(f)
+        row = [float(v) for v in next(f).strip().split(",")[1:31]]
+    body = json.dumps({"parameters": {"key": "k1"}, "inputs": [
+        {"name": "features", "shape": [1, 30], "datatype": "FP32", "data": row}]},
+        separators=(",", ":"))
+    path = os.path.join(a.work, "body-keyed.json")
+    with open(path, "w") as f:
+        f.write(body)
+    logs = os.path.join(a.work, "logs")
+    modes = {"off": ["--no-monitoring"], "on": ["--log-dir", logs]}
+    runs = {}
+    for rep in range(a.reps):
+        for name, extra in modes.items():
+            shutil.rmtree(logs, ignore_errors=True)
+            proc, url = start_ferry(a.ferry, monitored, None, extra)
+            try:
+                wait_ready(url, body.encode())
+                wrk(url, 8, 2, path)  # warm-up
+                for c in a.conns:
+                    runs.setdefault((name, c), []).append(wrk(url, c, a.duration, path))
+                    print(f"rep {rep} {name} c={c}: {runs[(name, c)][-1]}", file=sys.stderr)
+            finally:
+                proc.stop()
+    results = {k: summarize(v) for k, v in runs.items()}
+    print_table(results)
+    for c in a.conns:
+        on, off = results[("on", c)], results[("off", c)]
+        print(f"monitoring on vs off, c={c}: req/s x{on['req_s'] / off['req_s']:.3f} "
+              f"({100 * (1 - on['req_s'] / off['req_s']):+.1f}% lower), "
+              f"p50 {on['p50']:.0f} vs {off['p50']:.0f} us, p99 {on['p99']:.0f} vs {off['p99']:.0f} us")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("mode", choices=["http", "batching"])
+    p.add_argument("mode", choices=["http", "batching", "monitoring"])
     p.add_argument("--ferry", default=os.path.join(SOURCE, "build/release/src/ferry"))
     p.add_argument("--work", default="/tmp/ferry-serve-bench")
     p.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
@@ -227,13 +279,13 @@ def main():
     p.add_argument("--conns", default=None, help="comma-separated connection counts")
     p.add_argument("--delays", default="200", help="batching: max_queue_delay_us values to try")
     a = p.parse_args()
-    a.conns = [int(c) for c in (a.conns or ("1,32" if a.mode == "http" else "1,64")).split(",")]
+    a.conns = [int(c) for c in (a.conns or ("1,64" if a.mode == "batching" else "1,32")).split(",")]
     a.delays = [int(d) for d in a.delays.split(",") if d]
     os.makedirs(a.work, exist_ok=True)
     subprocess.run(["lscpu"], stdout=subprocess.PIPE)
     print(f"cpu: {[l for l in subprocess.run(['lscpu'], capture_output=True, text=True).stdout.splitlines() if 'Model name' in l]}")
     print(f"load before: {open('/proc/loadavg').read().strip()}")
-    run_http(a) if a.mode == "http" else run_batching(a)
+    {"http": run_http, "batching": run_batching, "monitoring": run_monitoring}[a.mode](a)
     print(f"load after: {open('/proc/loadavg').read().strip()}")
 
 

@@ -36,6 +36,10 @@ class Server:
     """`ferry serve ... --port 0`, stopped with SIGTERM."""
 
     def __init__(self, ferry, *args):
+        # Prediction logs go to a folder of the test, not the working dir.
+        if "--log-dir" not in args and "--no-prediction-log" not in args:
+            self._logs = ferry_testlib.tempdir()
+            args = (*args, "--log-dir", self._logs.name)
         self.proc = subprocess.Popen([ferry, "serve", "--port", "0", *args],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()

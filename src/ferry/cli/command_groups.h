@@ -16,5 +16,6 @@ void AddBatchCommands(CLI::App& app, int& rc);     // batch_cli.cc
 void AddRegistryCommands(CLI::App& app, int& rc);  // registry_cli.cc: models, registry
 void AddPipelineCommands(CLI::App& app, int& rc);  // pipeline_cli.cc
 void AddMonitorCommands(CLI::App& app, int& rc);   // monitor_cli.cc
+void AddLogsCommands(CLI::App& app, int& rc);      // logs_cli.cc
 
 }  // namespace ferry::cli

@@ -103,6 +103,7 @@ int main(int argc, char** argv) {
   ferry::cli::AddRegistryCommands(app, rc);
   ferry::cli::AddPipelineCommands(app, rc);
   ferry::cli::AddMonitorCommands(app, rc);
+  ferry::cli::AddLogsCommands(app, rc);
   CLI11_PARSE(app, argc, argv);
   return rc;
 }

@@ -11,6 +11,7 @@
 #include "ferry/cli/command_groups.h"
 #include "ferry/cli/commands.h"
 #include "ferry/monitor/drift.h"
+#include "ferry/monitor/drift_json.h"
 #include "ferry/table/csv_reader.h"
 #include "ferry/table/number.h"
 
@@ -71,14 +72,6 @@ Result<DriftReport> Measure(const monitor::DriftReference& ref, const std::strin
   return report;
 }
 
-void Number(JsonWriter& j, double v) {
-  if (std::isnan(v)) {
-    j.Null();
-  } else {
-    j.Double(v);
-  }
-}
-
 std::string ReportJson(const DriftReport& r, const std::string& data) {
   std::string out;
   JsonWriter j(&out);
@@ -90,21 +83,7 @@ std::string ReportJson(const DriftReport& r, const std::string& data) {
     const monitor::FeatureDrift& d = r.features[f];
     bool absent = std::find(r.absent.begin(), r.absent.end(), d.name) != r.absent.end();
     if (absent) continue;
-    j.BeginObject().Key("name").String(d.name);
-    j.Key("kind").String(d.numeric ? "numeric" : "categorical");
-    j.Key("count").Int(d.count).Key("missing").Int(d.missing);
-    j.Key("missing_rate").Double(d.missing_rate);
-    j.Key("expected_missing_rate").Double(d.expected_missing_rate);
-    j.Key("psi");
-    Number(j, d.psi);
-    j.Key("ks");
-    Number(j, d.ks);
-    j.Key("js");
-    Number(j, d.js);
-    j.Key("chi_square");
-    Number(j, d.chi_square);
-    if (!d.numeric) j.Key("unseen").Int(d.unseen);
-    j.EndObject();
+    monitor::WriteFeatureDrift(j, d);
   }
   j.EndArray().EndObject();
   return out;

@@ -37,6 +37,13 @@ void AddServeCommands(CLI::App& app, int& rc) {
       ->check(CLI::Range(int64_t{0}, int64_t{366} * 86400));
   s->add_option("--config", args.config,
                 "ferry-serve.yaml with per-model settings (the table below)");
+  s->add_option("--log-dir", args.log_dir,
+                "Prediction log folder (<DIR>/<model>/ segment files); default the config's "
+                "monitoring.log_dir, else $FERRY_HOME/logs");
+  s->add_flag("--no-prediction-log", args.no_prediction_log,
+              "Do not record served predictions (drift and the monitoring API stay on)");
+  s->add_flag("--no-monitoring", args.no_monitoring,
+              "Turn monitoring off: no prediction log, drift, feedback or alerts");
   s->add_option("--repository", args.repository,
                 "Model repository folder: DIR/NAME/VERSION/ bundle folders (Triton's layout)");
   s->add_option("--host", args.http.host, "Address to listen on")->capture_default_str();

@@ -9,6 +9,9 @@
 
 #include "ferry/cli/commands.h"
 #include "ferry/cli/serve_pipelines.h"
+#include "ferry/monitor/live/alerting.h"
+#include "ferry/monitor/live/model_monitor.h"
+#include "ferry/monitor/live/monitor_routes.h"
 #include "ferry/protocol/router.h"
 #include "ferry/registry/http/registry_routes.h"
 #include "ferry/registry/registry.h"
@@ -79,6 +82,52 @@ Result<serving::ServerOptions> BuildOptions(const ServeArgs& args, const ModelAr
   return options;
 }
 
+Result<std::shared_ptr<monitor::Monitor>> MakeMonitor(
+    const ServeArgs& args, const registry::RegistryOptions& reg_options,
+    std::shared_ptr<monitor::MetricsRegistry> metrics) {
+  monitor::MonitorOptions options;
+  if (!args.config.empty()) {
+    FERRY_ASSIGN_OR_RETURN(options, monitor::LoadMonitorOptions(args.config));
+  }
+  if (args.no_prediction_log) options.prediction_log = false;
+  std::filesystem::path root = !args.log_dir.empty()      ? std::filesystem::path(args.log_dir)
+                               : !options.log_dir.empty() ? options.log_dir
+                                                          : reg_options.home / "logs";
+  return std::make_shared<monitor::Monitor>(std::move(options), std::move(root),
+                                            std::move(metrics));
+}
+
+// The config's alert rules (null when it has none). A pipeline action needs
+// a --pipeline file of that name.
+Result<std::shared_ptr<alerts::AlertEngine>> MakeAlertEngine(const std::string& config,
+                                                             ServePipelines* pipelines) {
+  FERRY_ASSIGN_OR_RETURN(std::vector<alerts::AlertRule> rules, monitor::LoadAlertRules(config));
+  if (rules.empty()) return std::shared_ptr<alerts::AlertEngine>();
+  for (const alerts::AlertRule& rule : rules) {
+    for (const alerts::AlertAction& action : rule.actions) {
+      if (action.type == alerts::AlertAction::Type::kPipeline &&
+          (pipelines == nullptr || !pipelines->Has(action.pipeline.name))) {
+        return InvalidArgument(config + ": alert '" + rule.name + "' starts pipeline '" +
+                               action.pipeline.name +
+                               "' but no --pipeline file given to ferry serve defines it");
+      }
+    }
+  }
+  alerts::AlertEngineOptions options;
+  options.callbacks.log = [](const std::string& line) {
+    std::cerr << "ferry serve: " << line << std::endl;
+  };
+  if (pipelines != nullptr) {
+    options.callbacks.trigger_pipeline = [pipelines](const alerts::PipelineAction& action,
+                                                     const alerts::AlertFiring&) {
+      return pipelines->Trigger(action.name, action.params);
+    };
+  }
+  FERRY_ASSIGN_OR_RETURN(std::unique_ptr<alerts::AlertEngine> engine,
+                         alerts::AlertEngine::Create(std::move(rules), std::move(options)));
+  return std::shared_ptr<alerts::AlertEngine>(std::move(engine));
+}
+
 }  // namespace
 
 int Serve(const ServeArgs& args) {
@@ -124,7 +173,11 @@ int Serve(const ServeArgs& args) {
   }
 
   auto metrics = std::make_shared<monitor::MetricsRegistry>();
-  auto core = serving::ModelServer::Create(*options, metrics);
+  // Declared before the core: the versions' observers point into it.
+  auto monitor = MakeMonitor(args, reg_options, metrics);
+  if (!monitor.ok()) return Fail(monitor.status());
+  auto core = serving::ModelServer::Create(*options, metrics,
+                                           args.no_monitoring ? nullptr : monitor->get());
   if (!core.ok()) return Fail(core.status());
 
   // Model loads and registry writes run on their own threads; `loads`
@@ -144,12 +197,28 @@ int Serve(const ServeArgs& args) {
   router_options.run_blocking = run_blocking;
   protocol::Router router(**core, router_options, metrics);
 
+  monitor::MountMonitorRoutes(router, *monitor, run_blocking);
+
   std::unique_ptr<ServePipelines> pipelines;
   if (!args.pipelines.empty() || args.scheduler) {
     auto created = ServePipelines::Create(
         {args.pipelines, args.scheduler, args.starting_deadline_s, args.registry}, router);
     if (!created.ok()) return Fail(created.status());
     pipelines = std::move(*created);
+  }
+
+  // Alert rules of the config, evaluated on every closed monitoring window.
+  std::shared_ptr<alerts::AlertEngine> alert_engine;
+  if (!args.config.empty()) {
+    auto engine = MakeAlertEngine(args.config, pipelines.get());
+    if (!engine.ok()) return Fail(engine.status());
+    alert_engine = std::move(*engine);
+  }
+  if (alert_engine) {
+    monitor::MountAlertRoutes(router, alert_engine);
+    (*monitor)->OnWindowClosed([alert_engine](const monitor::ClosedWindow& closed) {
+      (void)alert_engine->Evaluate(monitor::SummarizeWindow(closed));
+    });
   }
 
   std::shared_ptr<registry::RegistryRoutes> routes;
@@ -189,6 +258,7 @@ int Serve(const ServeArgs& args) {
   auto server = protocol::HttpServer::Start(args.http, router);
   if (!server.ok()) return Fail(server.status());
   if (follower) follower->Start();
+  (*monitor)->Start();
   if (pipelines) {
     if (Status s = pipelines->Start(); !s.ok()) return Fail(s.WithContext("--scheduler"));
   }
@@ -215,6 +285,11 @@ int Serve(const ServeArgs& args) {
       deadline - std::chrono::steady_clock::now(), std::chrono::steady_clock::duration(0))));
   (*server)->WaitIdle(std::chrono::milliseconds(500));
   (*server)->Stop();
+  (*monitor)->Stop();
+  if (alert_engine) alert_engine->WaitForActions();  // before the pipelines go
+  if (Status s = (*monitor)->FlushLogs(); !s.ok()) {
+    std::cerr << "ferry serve: prediction log: " << s.message() << "\n";
+  }
   if (!drained) std::cerr << "ferry serve: shutdown timeout passed with requests in flight\n";
   std::cerr << "ferry serve: stopped" << std::endl;
   return kExitOk;

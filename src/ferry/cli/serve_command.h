@@ -25,6 +25,11 @@ struct ServeArgs {
   std::vector<std::string> pipelines;  // --pipeline FILE: mounts the trigger API
   bool scheduler = false;              // --scheduler: start their scheduled runs
   int64_t starting_deadline_s = 3600;  // --starting-deadline
+  // Prediction log root (<DIR>/<model>/); empty: the config's log_dir, else
+  // $FERRY_HOME/logs.
+  std::string log_dir;
+  bool no_prediction_log = false;  // --no-prediction-log overrides the config
+  bool no_monitoring = false;      // --no-monitoring: no observer at all (log, drift, feedback)
 };
 
 // Opens the registry when one is configured (--registry, FERRY_REGISTRY, or
@@ -33,6 +38,8 @@ struct ServeArgs {
 // references and follows the ones that can move (registry_poll_interval_ms).
 // Refuses to start (kExitFailure) on a non-loopback address without a token:
 // the management routes would be open to the network.
+// Monitors every model (monitoring: section of the config): prediction log,
+// drift windows on /metrics and GET /api/v1/models/{m}/drift.
 // Loads the models, serves until SIGTERM or SIGINT, then shuts down
 // gracefully: stops accepting, lets in-flight requests finish (within the
 // configured shutdown_timeout_ms) and returns kExitOk. Prints

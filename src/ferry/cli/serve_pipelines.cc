@@ -75,6 +75,20 @@ Result<std::unique_ptr<ServePipelines>> ServePipelines::Create(const ServePipeli
   return std::unique_ptr<ServePipelines>(new ServePipelines(std::move(impl)));
 }
 
+bool ServePipelines::Has(const std::string& name) const {
+  for (const pipeline::PipelineFile& f : impl_->files) {
+    if (f.spec.name == name) return true;
+  }
+  return false;
+}
+
+Result<std::string> ServePipelines::Trigger(const std::string& name,
+                                            const std::map<std::string, std::string>& params) {
+  FERRY_ASSIGN_OR_RETURN(pipeline::PipelineRoutes::Triggered t,
+                         impl_->routes->Trigger(name, params));
+  return t.run_id;
+}
+
 Status ServePipelines::Start() {
   if (!impl_->args.scheduler) return Status::Ok();
   FERRY_ASSIGN_OR_RETURN(std::unique_ptr<pipeline::RunStore> store,

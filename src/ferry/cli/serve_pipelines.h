@@ -1,5 +1,6 @@
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,6 +30,11 @@ class ServePipelines {
 
   // Starts the scheduler thread (when --scheduler).
   Status Start();
+  // True when a --pipeline file defines pipeline `name`.
+  bool Has(const std::string& name) const;
+  // Starts a run of pipeline `name` (alert actions); see PipelineRoutes::Trigger.
+  Result<std::string> Trigger(const std::string& name,
+                              const std::map<std::string, std::string>& params);
   void Stop();
 
   class Impl;

@@ -170,14 +170,18 @@ int64_t SystemNowMs() {
 
 }  // namespace
 
-Result<std::string> EncodeRecord(const PredictionRecord& r) {
-  if (!IsValidJson(r.inputs_json))
+Status AppendRecord(const PredictionRecord& r, bool validate_json, std::string* out) {
+  if (validate_json && !IsValidJson(r.inputs_json)) {
     return InvalidArgument("prediction record: inputs are not valid JSON");
-  if (!IsValidJson(r.outputs_json)) {
+  }
+  if (validate_json && !IsValidJson(r.outputs_json)) {
     return InvalidArgument("prediction record: outputs are not valid JSON");
   }
-  std::string payload;
-  JsonWriter w(&payload);
+  // The frame's place first; the payload is written after it, then the
+  // frame is filled in.
+  const size_t start = out->size();
+  out->append(kRecordFrameBytes, '\0');
+  JsonWriter w(out);
   w.BeginObject()
       .Key("time_ms")
       .Int(r.time_ms)
@@ -194,15 +198,23 @@ Result<std::string> EncodeRecord(const PredictionRecord& r) {
       .Key("latency_us")
       .Int(r.latency_us)
       .EndObject();
-  if (payload.size() > kMaxPayloadBytes) {
-    return InvalidArgument("prediction record: " + std::to_string(payload.size()) +
+  const size_t payload_size = out->size() - start - kRecordFrameBytes;
+  if (payload_size > kMaxPayloadBytes) {
+    out->resize(start);
+    return InvalidArgument("prediction record: " + std::to_string(payload_size) +
                            " bytes exceeds the limit of " + std::to_string(kMaxPayloadBytes));
   }
+  std::string frame;
+  frame.reserve(kRecordFrameBytes);
+  PutU32(&frame, static_cast<uint32_t>(payload_size));
+  PutU64(&frame, Checksum(std::string_view(*out).substr(start + kRecordFrameBytes)));
+  out->replace(start, kRecordFrameBytes, frame);
+  return Status::Ok();
+}
+
+Result<std::string> EncodeRecord(const PredictionRecord& r) {
   std::string framed;
-  framed.reserve(kRecordFrameBytes + payload.size());
-  PutU32(&framed, static_cast<uint32_t>(payload.size()));
-  PutU64(&framed, Checksum(payload));
-  framed += payload;
+  FERRY_RETURN_IF_ERROR(AppendRecord(r, /*validate_json=*/true, &framed));
   return framed;
 }
 
@@ -393,12 +405,17 @@ Status SegmentLog::OpenSegment(int64_t first_time_ms) {
   return Status::Ok();
 }
 
-Status SegmentLog::Append(const PredictionRecord& record) {
-  FERRY_ASSIGN_OR_RETURN(std::string framed, EncodeRecord(record));
+Status SegmentLog::Append(const PredictionRecord& record, bool validate_json) {
+  // Refuse a bad record before touching the segment.
+  if (validate_json) {
+    std::string scratch;
+    FERRY_RETURN_IF_ERROR(AppendRecord(record, /*validate_json=*/true, &scratch));
+  }
   FERRY_RETURN_IF_ERROR(RotateIfExpired());
   if (fd_ < 0) FERRY_RETURN_IF_ERROR(OpenSegment(record.time_ms));
-  buffer_ += framed;
-  segment_bytes_ += framed.size();
+  const size_t before = buffer_.size();
+  FERRY_RETURN_IF_ERROR(AppendRecord(record, /*validate_json=*/false, &buffer_));
+  segment_bytes_ += buffer_.size() - before;
   last_time_ms_ = record.time_ms;
   if (segment_bytes_ >= options_.max_segment_bytes) return Rotate();
   if (buffer_.size() >= (64u << 10)) return Flush();

@@ -48,6 +48,9 @@ inline constexpr std::string_view kOpenSegmentName = "current.open";
 // The framed bytes of one record. InvalidArgument if inputs/outputs are not
 // valid JSON or the payload exceeds kMaxPayloadBytes.
 Result<std::string> EncodeRecord(const PredictionRecord& record);
+// Appends the framed bytes to `out` (nothing on error). `validate_json`
+// false trusts inputs/outputs to be JSON (a producer that writes them itself).
+Status AppendRecord(const PredictionRecord& record, bool validate_json, std::string* out);
 
 // Parses one payload (no frame). InvalidArgument when it is not a record.
 Result<PredictionRecord> DecodePayload(std::string_view payload);
@@ -123,7 +126,8 @@ class SegmentLog {
 
   // Rotates first if the open segment is too old; then buffers the record and
   // rotates if the segment reached max_segment_bytes.
-  Status Append(const PredictionRecord& record);
+  // `validate_json` as for AppendRecord.
+  Status Append(const PredictionRecord& record, bool validate_json = true);
   // Rotates the open segment if it is older than max_segment_age_ms.
   Status RotateIfExpired();
   // Writes buffered bytes to current.open (no fsync). After a write error the

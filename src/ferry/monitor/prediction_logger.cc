@@ -1,5 +1,7 @@
 #include "ferry/monitor/prediction_logger.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <utility>
 #include <vector>
@@ -63,6 +65,8 @@ bool PredictionLogger::Offer(PredictionRecord record) {
     }
     queue_.push_back(std::move(record));
     ++enqueued_;
+    // The writer only waits on an empty queue: wake it for the first record.
+    if (queue_.size() > 1) return true;
   }
   cv_.notify_all();
   return true;
@@ -86,9 +90,11 @@ void PredictionLogger::Run(std::stop_token) {
   while (true) {
     {
       MutexLock lock(mu_);
+      const auto tick =
+          std::chrono::milliseconds(std::max<int64_t>(1, options_.housekeeping_interval_ms));
       while (queue_.empty() && !stopping_) {
         mu_.AssertHeld();
-        cv_.wait(adapter);
+        if (cv_.wait_for(adapter, tick) == std::cv_status::timeout) break;
       }
       mu_.AssertHeld();
       if (queue_.empty() && stopping_) break;
@@ -99,7 +105,7 @@ void PredictionLogger::Run(std::stop_token) {
     Status first;
     for (const PredictionRecord& r : batch) {
       if (options_.before_write) options_.before_write();
-      Status s = log_->Append(r);
+      Status s = log_->Append(r, options_.validate_json);
       if (s.ok()) {
         ++ok;
       } else {
@@ -109,6 +115,8 @@ void PredictionLogger::Run(std::stop_token) {
     }
     Status fs = log_->Flush();
     if (first.ok() && !fs.ok()) first = fs;
+    Status rs = log_->RotateIfExpired();
+    if (first.ok() && !rs.ok()) first = rs;
     {
       MutexLock lock(mu_);
       written_ += ok;

@@ -17,6 +17,11 @@ namespace ferry::monitor {
 struct PredictionLoggerOptions {
   size_t capacity_records = 10'000;  // bounded queue between Offer and the writer
   double sample_rate = 1.0;          // in [0, 1]; 1 = every record
+  // The writer wakes at least this often to rotate a segment that grew too
+  // old (SegmentLog::RotateIfExpired) while no record arrives.
+  int64_t housekeeping_interval_ms = 1000;
+  // False: records' inputs/outputs are trusted to be JSON (not re-parsed).
+  bool validate_json = true;
   // Test hook: runs on the writer thread before each record is written.
   std::function<void()> before_write;
 };

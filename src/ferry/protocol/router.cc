@@ -84,9 +84,9 @@ Router::Router(serving::InferenceService& service, RouterOptions options,
           metrics ? std::move(metrics) : std::make_shared<monitor::MetricsRegistry>())) {}
 
 void Router::AddRoute(std::string method, std::string path_prefix, RouteHandler handler,
-                      bool management) {
-  extensions_.push_back(
-      {std::move(method), std::move(path_prefix), std::move(handler), management});
+                      bool management, std::string path_suffix) {
+  extensions_.push_back({std::move(method), std::move(path_prefix), std::move(handler), management,
+                         std::move(path_suffix)});
 }
 
 Status Router::CheckToken(const HttpRequest& request) const {
@@ -112,7 +112,9 @@ void Router::Handle(HttpRequest request, Responder done) {
   const std::string_view target = request.target;
   const std::string_view path = target.substr(0, target.find('?'));
   for (Extension& e : extensions_) {
-    if (e.method == request.method && path.substr(0, e.prefix.size()) == e.prefix) {
+    if (e.method == request.method && path.size() >= e.prefix.size() + e.suffix.size() &&
+        path.substr(0, e.prefix.size()) == e.prefix &&
+        path.substr(path.size() - e.suffix.size()) == e.suffix) {
       route = "extension";
       if (e.management) {
         if (Status s = CheckToken(request); !s.ok()) return fail(s);

@@ -49,11 +49,12 @@ class Router {
   Router(serving::InferenceService& service, RouterOptions options,
          std::shared_ptr<monitor::MetricsRegistry> metrics);
 
-  // Adds a route matched before the built-in ones: `method` exactly and a
-  // path starting with `path_prefix`. `management`: needs the bearer token.
-  // Not thread-safe: add every route before the server starts.
+  // Adds a route matched before the built-in ones (and before routes added
+  // later): `method` exactly and a path starting with `path_prefix` and
+  // ending with `path_suffix` (empty: any end). `management`: needs the
+  // bearer token. Not thread-safe: add every route before the server starts.
   void AddRoute(std::string method, std::string path_prefix, RouteHandler handler,
-                bool management = false);
+                bool management = false, std::string path_suffix = "");
 
   // Answers `request` through `done`, exactly once, possibly on another
   // thread (infer answers come from the core's workers). Thread-safe.
@@ -66,6 +67,7 @@ class Router {
     std::string method, prefix;
     RouteHandler handler;
     bool management;
+    std::string suffix;
   };
 
   void Infer(HttpRequest& request, const std::string& model, std::optional<int64_t> version,

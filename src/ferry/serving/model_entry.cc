@@ -103,6 +103,9 @@ Status ModelEntry::LoadVersion(int64_t version, const std::filesystem::path& dir
     params.metrics = metrics;
     params.stats = stats;
     params.warmup_rows = ctx.warmup_rows;
+    if (ctx.observers != nullptr) {
+      FERRY_ASSIGN_OR_RETURN(params.observer, ctx.observers->ForVersion(name_, version, b));
+    }
     FERRY_ASSIGN_OR_RETURN(std::unique_ptr<ServedVersion> served,
                            ServedVersion::Start(std::move(params)));
     fresh = std::move(served);

@@ -11,6 +11,7 @@
 #include "ferry/base/result.h"
 #include "ferry/base/thread_annotations.h"
 #include "ferry/serving/inference_service.h"
+#include "ferry/serving/prediction_observer.h"
 #include "ferry/serving/served_version.h"
 #include "ferry/serving/version_stats.h"
 
@@ -26,6 +27,8 @@ struct LoadContext {
   CoreMetrics* metrics = nullptr;  // may be null
   // Shown in the loaded version's metadata (ModelMetadata::parameters).
   std::map<std::string, std::string> parameters;
+  // Makes the loaded version's observer (monitoring); may be null.
+  ObserverFactory* observers = nullptr;
 };
 
 class ModelEntry {

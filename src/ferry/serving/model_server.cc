@@ -28,17 +28,31 @@ void UnloadOutOfPolicy(ModelEntry& entry, const std::vector<int64_t>& active,
 
 }  // namespace
 
-ModelServer::ModelServer(ServerOptions options, std::shared_ptr<monitor::MetricsRegistry> metrics)
+ModelServer::ModelServer(ServerOptions options, std::shared_ptr<monitor::MetricsRegistry> metrics,
+                         ObserverFactory* observers)
     : options_(std::move(options)),
       metrics_(metrics ? std::move(metrics) : std::make_shared<monitor::MetricsRegistry>()),
-      core_metrics_(std::make_unique<CoreMetrics>(*metrics_)) {}
+      core_metrics_(std::make_unique<CoreMetrics>(*metrics_)),
+      observers_(observers) {}
 
 Result<std::unique_ptr<ModelServer>> ModelServer::Create(
-    const ServerOptions& options, std::shared_ptr<monitor::MetricsRegistry> metrics) {
+    const ServerOptions& options, std::shared_ptr<monitor::MetricsRegistry> metrics,
+    ObserverFactory* observers) {
   FERRY_RETURN_IF_ERROR(options.Validate());
-  std::unique_ptr<ModelServer> server(new ModelServer(options, std::move(metrics)));
+  std::unique_ptr<ModelServer> server(new ModelServer(options, std::move(metrics), observers));
   FERRY_RETURN_IF_ERROR(server->Start());
   return server;
+}
+
+LoadContext ModelServer::ContextFor(const std::string& model,
+                                    std::map<std::string, std::string> parameters) const {
+  LoadContext ctx;
+  ctx.settings = options_.SettingsFor(model);
+  ctx.warmup_rows = options_.warmup_rows;
+  ctx.metrics = core_metrics_.get();
+  ctx.parameters = std::move(parameters);
+  ctx.observers = observers_;
+  return ctx;
 }
 
 Status ModelServer::Start() {
@@ -49,8 +63,7 @@ Status ModelServer::Start() {
       MutexLock lock(mu_);
       models_[source.name] = entry;
     }
-    LoadContext ctx{options_.SettingsFor(source.name), options_.warmup_rows, core_metrics_.get(),
-                    source.parameters};
+    LoadContext ctx = ContextFor(source.name, source.parameters);
     FERRY_RETURN_IF_ERROR(entry->LoadVersion(source.version, source.bundle_dir, ctx)
                               .WithContext("model '" + source.name + "'"));
   }
@@ -121,6 +134,7 @@ void ModelServer::Infer(std::unique_ptr<InferRequest> request, InferCallback don
     // Draining (hot swap or unload in progress): route again.
     if (status.code() != StatusCode::kUnavailable || (*served)->accepting() ||
         shutting_down_.load()) {
+      (*served)->RecordRefusal();
       done(std::move(status));
       return;
     }
@@ -243,7 +257,7 @@ Status ModelServer::RescanRepository(bool initial) {
     for (const auto& [v, dir] : versions) available.push_back(v);
     const std::vector<int64_t> wanted = options_.PolicyFor(name).Select(available);
     const std::vector<int64_t> active = entry->ActiveVersions();
-    LoadContext ctx{options_.SettingsFor(name), options_.warmup_rows, core_metrics_.get(), {}};
+    LoadContext ctx = ContextFor(name, {});
     for (int64_t v : wanted) {
       // A poll loads only versions it has not tried yet; failures stay FAILED
       // until an explicit load.
@@ -277,8 +291,7 @@ Status ModelServer::LoadModel(const std::string& model) {
   if (entry && !entry->from_repository()) {
     entry->set_wanted(true);
     const ModelSource source = entry->source();
-    LoadContext ctx{options_.SettingsFor(model), options_.warmup_rows, core_metrics_.get(),
-                    source.parameters};
+    LoadContext ctx = ContextFor(model, source.parameters);
     return entry->LoadVersion(source.version, source.bundle_dir, ctx);
   }
   if (options_.repository.empty()) return NotFound("unknown model '" + model + "'");
@@ -300,7 +313,7 @@ Status ModelServer::LoadModel(const std::string& model) {
     models_[model] = entry;
   }
   entry->set_wanted(true);
-  LoadContext ctx{options_.SettingsFor(model), options_.warmup_rows, core_metrics_.get(), {}};
+  LoadContext ctx = ContextFor(model, {});
   Status first_error;
   for (int64_t v : wanted) {
     Status s = entry->LoadVersion(v, it->second.at(v), ctx);
@@ -323,8 +336,7 @@ Status ModelServer::SwapSource(const ModelSource& source) {
     entry->set_source(source);
     return Status::Ok();
   }
-  LoadContext ctx{options_.SettingsFor(source.name), options_.warmup_rows, core_metrics_.get(),
-                  source.parameters};
+  LoadContext ctx = ContextFor(source.name, source.parameters);
   FERRY_RETURN_IF_ERROR(
       entry->LoadVersion(source.version, source.bundle_dir, ctx)
           .WithContext("model '" + source.name + "' version " + std::to_string(source.version)));

@@ -12,6 +12,7 @@
 #include "ferry/base/thread_annotations.h"
 #include "ferry/monitor/metrics_registry.h"
 #include "ferry/serving/inference_service.h"
+#include "ferry/serving/prediction_observer.h"
 #include "ferry/serving/server_options.h"
 
 // The serving core behind `ferry serve`: models and their versions, hot swap,
@@ -21,6 +22,7 @@
 namespace ferry::serving {
 
 class ModelEntry;
+struct LoadContext;
 struct CoreMetrics;
 
 class ModelServer final : public InferenceService {
@@ -31,9 +33,12 @@ class ModelServer final : public InferenceService {
   // no model at all could be loaded. A repository model whose versions fail
   // to load is kept with state FAILED (and the reason) while others serve.
   // `metrics`: where core metrics are registered (a new registry when null);
-  // the transport renders the same registry at /metrics.
+  // the transport renders the same registry at /metrics. `observers`: makes
+  // each loaded version's PredictionObserver (monitoring); null = none; must
+  // outlive the server.
   static Result<std::unique_ptr<ModelServer>> Create(
-      const ServerOptions& options, std::shared_ptr<monitor::MetricsRegistry> metrics = nullptr);
+      const ServerOptions& options, std::shared_ptr<monitor::MetricsRegistry> metrics = nullptr,
+      ObserverFactory* observers = nullptr);
 
   // Shuts down with options.shutdown_timeout_ms.
   ~ModelServer() override;
@@ -99,8 +104,11 @@ class ModelServer final : public InferenceService {
   std::vector<std::string> ModelNames() const;
 
  private:
-  ModelServer(ServerOptions options, std::shared_ptr<monitor::MetricsRegistry> metrics);
+  ModelServer(ServerOptions options, std::shared_ptr<monitor::MetricsRegistry> metrics,
+              ObserverFactory* observers);
   Status Start();
+  LoadContext ContextFor(const std::string& model,
+                         std::map<std::string, std::string> parameters) const;
   std::shared_ptr<ModelEntry> FindModel(const std::string& name) const EXCLUDES(mu_);
   Status RescanRepository(bool initial) EXCLUDES(mu_);
   void PollRepository(std::stop_token stop);
@@ -108,6 +116,7 @@ class ModelServer final : public InferenceService {
   const ServerOptions options_;
   const std::shared_ptr<monitor::MetricsRegistry> metrics_;
   std::unique_ptr<CoreMetrics> core_metrics_;
+  ObserverFactory* const observers_;
   std::atomic<bool> shutting_down_{false};
 
   mutable Mutex mu_;

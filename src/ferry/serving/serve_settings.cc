@@ -264,7 +264,8 @@ Status ParseServeConfig(std::string_view yaml, std::string_view origin, ServerOp
     }
     for (const auto& kv : root) {
       const std::string key = kv.first.as<std::string>();
-      if (key == "defaults") continue;
+      // Read by the monitor (docs/monitoring.md), not the serving core.
+      if (key == "defaults" || key == "monitoring" || key == "alerts") continue;
       if (key == "models") {
         if (!kv.second.IsMap()) return InvalidArgument(where + ": models: expected a mapping");
         for (const auto& model : kv.second) {

@@ -375,6 +375,7 @@ void ServedVersion::RunInline() {
 void ServedVersion::Fail(Pending& p, Status status) {
   const TimePoint now = Clock::now();
   params_.stats->RecordFailure(Nanos(p.received, now));
+  if (params_.observer) params_.observer->ObserveError();
   if (params_.metrics.inflight) params_.metrics.inflight->Decrement();
   InferCallback done = std::move(p.done);
   p.request.reset();
@@ -457,6 +458,9 @@ void ServedVersion::Answer(Taken& taken, Slot& slot) {
     params_.stats->RecordSuccess(Nanos(p.received, end), Nanos(p.enqueued, dispatched),
                                  Nanos(compute_start, compute_end));
     if (params_.metrics.inflight) params_.metrics.inflight->Decrement();
+    if (params_.observer) {
+      params_.observer->ObserveSuccess(*p.request, *response, Nanos(p.received, end) / 1000);
+    }
     InferCallback done = std::move(p.done);
     p.request.reset();
     done(std::move(response));

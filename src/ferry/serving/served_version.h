@@ -13,6 +13,7 @@
 #include "ferry/base/thread_annotations.h"
 #include "ferry/serving/batcher.h"
 #include "ferry/serving/inference_service.h"
+#include "ferry/serving/prediction_observer.h"
 #include "ferry/serving/server_options.h"
 #include "ferry/serving/version_stats.h"
 
@@ -35,6 +36,8 @@ class ServedVersion : public std::enable_shared_from_this<ServedVersion> {
     VersionMetrics metrics;               // may hold nulls (no metrics)
     std::shared_ptr<VersionStats> stats;  // null: a private one
     int64_t warmup_rows = 1;              // 0: no warm-up
+    // Sees every answer after the warm-up (monitoring); may be null.
+    std::shared_ptr<PredictionObserver> observer;
   };
 
   // Creates one Session per instance, runs the warm-up rows through each, and
@@ -62,6 +65,12 @@ class ServedVersion : public std::enable_shared_from_this<ServedVersion> {
   // passes; on timeout answers what is still queued kUnavailable. Then
   // joins the workers. Returns false when it timed out.
   bool Drain(TimePoint deadline) EXCLUDES(mu_);
+
+  // Tells the observer that a request routed here was refused (Enqueue's
+  // error, answered by the caller).
+  void RecordRefusal() const {
+    if (params_.observer) params_.observer->ObserveError();
+  }
 
   bool accepting() const EXCLUDES(mu_);
   int64_t version() const { return params_.version; }

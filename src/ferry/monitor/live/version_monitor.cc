@@ -1,0 +1,264 @@
+#include "ferry/monitor/live/version_monitor.h"
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <utility>
+
+#include "ferry/base/json_writer.h"
+
+namespace ferry::monitor {
+namespace {
+
+int64_t WallMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void AppendFloat(std::string* out, float v) {
+  if (!std::isfinite(v)) {
+    out->append("null");
+    return;
+  }
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof(buf), v);
+  out->append(buf, r.ptr);
+}
+
+}  // namespace
+
+bool ModelLog::Keep() {
+  if (sample_rate >= 1.0) return true;
+  if (sample_rate <= 0.0) return false;
+  const uint64_t i = offered.fetch_add(1, std::memory_order_relaxed);
+  return std::floor(static_cast<double>(i + 1) * sample_rate) >
+         std::floor(static_cast<double>(i) * sample_rate);
+}
+
+VersionMonitor::VersionMonitor(std::string model, int64_t version, Task task,
+                               const Signature& signature,
+                               std::shared_ptr<const DriftReference> reference, ModelLog* log,
+                               int64_t windows_kept, int64_t now_ms)
+    : model_(std::move(model)),
+      version_(version),
+      task_(task),
+      reference_(std::move(reference)),
+      log_(log),
+      windows_kept_(static_cast<size_t>(std::max<int64_t>(1, windows_kept))) {
+  if (!signature.inputs.empty()) {
+    const TensorSpec& in = signature.inputs[0];
+    const int64_t columns = in.shape.rank() > 0 ? in.shape.dim(in.shape.rank() - 1) : 0;
+    for (int64_t c = 0; c < columns; ++c) {
+      const std::string name = static_cast<size_t>(c) < in.features.size()
+                                   ? in.features[static_cast<size_t>(c)]
+                                   : "f" + std::to_string(c);
+      std::string key;
+      AppendJsonString(&key, name);
+      key += ':';
+      column_keys_.push_back(std::move(key));
+      int64_t f = reference_ ? reference_->Find(name) : -1;
+      // Served inputs are numbers: a categorical baseline feature cannot be fed.
+      if (f >= 0 && !reference_->features[static_cast<size_t>(f)].numeric) f = -1;
+      feature_of_column_.push_back(f);
+    }
+  }
+  if (reference_) {
+    for (const FeatureBins& b : reference_->features) {
+      bool fed = false;
+      for (int64_t f : feature_of_column_) {
+        if (f >= 0 && reference_->features[static_cast<size_t>(f)].name == b.name) fed = true;
+      }
+      if (!fed) unfed_.push_back(b.name);
+    }
+  }
+  MutexLock lock(mu_);
+  open_ = Fresh(now_ms);
+}
+
+std::vector<FeatureDrift> VersionMonitor::Drift(const DriftCounts& counts) const {
+  std::vector<FeatureDrift> all = ComputeDrift(counts);
+  std::erase_if(all, [this](const FeatureDrift& d) {
+    return std::find(unfed_.begin(), unfed_.end(), d.name) != unfed_.end();
+  });
+  return all;
+}
+
+Window VersionMonitor::Fresh(int64_t start_ms) const {
+  Window w;
+  w.start_ms = start_ms;
+  if (reference_) w.drift.emplace(*reference_);
+  // Closed windows are kept (windows_kept): bound what each keeps for AUC.
+  PerformanceOptions performance;
+  performance.max_auc_pairs = kWindowAucPairs;
+  w.performance.emplace(task_, performance);
+  return w;
+}
+
+Status VersionMonitor::AddFeedback(std::span<const double> scores, double label) {
+  MutexLock lock(mu_);
+  return open_.performance->Add(scores, label);
+}
+
+void VersionMonitor::CountUnmatched(int64_t n) {
+  MutexLock lock(mu_);
+  open_.performance->CountUnmatched(n);
+}
+
+void VersionMonitor::Remember(const serving::InferResponse& response, int64_t rows,
+                              int64_t now_ms) {
+  // The task's output: one value per row, or (multiclass) one per class.
+  const serving::NamedTensor* out = nullptr;
+  for (const serving::NamedTensor& o : response.outputs) {
+    if (o.name == "probability" || o.name == "probabilities" || o.name == "prediction") out = &o;
+  }
+  if (out == nullptr || out->tensor.type() != DataType::kFp32 || out->tensor.shape().rank() == 0 ||
+      out->tensor.shape().dim(0) != rows || rows == 0) {
+    return;
+  }
+  const size_t per_row = static_cast<size_t>(out->tensor.NumElements() / rows);
+  const float* v = static_cast<const float*>(out->tensor.data());
+  for (int64_t r = 0; r < rows; ++r) {
+    std::string_view key;
+    if (static_cast<size_t>(rows) == response.row_keys.size()) {
+      key = response.row_keys[static_cast<size_t>(r)];
+    } else if (rows == 1) {
+      key = response.key;
+    }
+    if (key.empty()) continue;
+    LoggedPrediction p;
+    p.version = version_;
+    p.time_ms = now_ms;
+    p.scores.assign(v + static_cast<size_t>(r) * per_row, v + static_cast<size_t>(r + 1) * per_row);
+    log_->feedback->Remember(key, std::move(p));
+  }
+}
+
+void VersionMonitor::ObserveSuccess(const serving::InferRequest& request,
+                                    const serving::InferResponse& response, int64_t latency_us) {
+  const Shape& shape = request.input.shape();
+  const int64_t rows = shape.rank() > 0 ? shape.dim(0) : 0;
+  const size_t columns = shape.rank() > 1 ? static_cast<size_t>(shape.dim(1)) : 0;
+  const bool countable = request.input.type() == DataType::kFp32 &&
+                         columns == feature_of_column_.size() && reference_ != nullptr;
+  {
+    MutexLock lock(mu_);
+    ++open_.requests;
+    open_.rows += rows;
+    ++open_.latency[LatencyBucketOf(latency_us)];
+    if (countable && open_.drift) {
+      const float* x = static_cast<const float*>(request.input.data());
+      DriftCounts& counts = *open_.drift;
+      for (int64_t r = 0; r < rows; ++r, x += columns) {
+        for (size_t c = 0; c < columns; ++c) {
+          const int64_t f = feature_of_column_[c];
+          if (f >= 0) counts.AddNumber(static_cast<size_t>(f), static_cast<double>(x[c]));
+        }
+      }
+    }
+  }
+  if (log_ != nullptr && log_->feedback != nullptr) Remember(response, rows, WallMs());
+  if (log_ != nullptr && log_->logger != nullptr) Log(request, response, latency_us);
+}
+
+void VersionMonitor::Log(const serving::InferRequest& request,
+                         const serving::InferResponse& response, int64_t latency_us) {
+  const Shape& shape = request.input.shape();
+  const int64_t rows = shape.rank() > 0 ? shape.dim(0) : 0;
+  const size_t columns = shape.rank() > 1 ? static_cast<size_t>(shape.dim(1)) : 0;
+  if (request.input.type() != DataType::kFp32 || columns != column_keys_.size()) return;
+  const float* x = static_cast<const float*>(request.input.data());
+  const int64_t now = WallMs();
+  for (int64_t r = 0; r < rows; ++r) {
+    if (!log_->Keep()) continue;
+    PredictionRecord rec;
+    rec.time_ms = now;
+    rec.model = model_;
+    rec.version = version_;
+    if (static_cast<size_t>(rows) == response.row_keys.size()) {
+      rec.key = response.row_keys[static_cast<size_t>(r)];
+    } else if (rows == 1) {
+      rec.key = response.key;
+    }
+    rec.latency_us = latency_us;
+    std::string& in = rec.inputs_json;
+    in.reserve(columns * 24 + 2);
+    in += '{';
+    const float* row = x + static_cast<size_t>(r) * columns;
+    for (size_t c = 0; c < columns; ++c) {
+      if (c > 0) in += ',';
+      in += column_keys_[c];
+      AppendFloat(&in, row[c]);
+    }
+    in += '}';
+    std::string& out = rec.outputs_json;
+    out += '{';
+    bool first = true;
+    for (const serving::NamedTensor& o : response.outputs) {
+      if (o.tensor.type() != DataType::kFp32 || o.tensor.shape().rank() == 0) continue;
+      const int64_t orows = o.tensor.shape().dim(0);
+      if (orows != rows || rows == 0) continue;
+      const size_t per_row = static_cast<size_t>(o.tensor.NumElements() / rows);
+      const float* v =
+          static_cast<const float*>(o.tensor.data()) + static_cast<size_t>(r) * per_row;
+      if (!first) out += ',';
+      first = false;
+      AppendJsonString(&out, o.name);
+      out += ':';
+      if (o.tensor.shape().rank() == 1) {
+        AppendFloat(&out, v[0]);
+      } else {
+        out += '[';
+        for (size_t k = 0; k < per_row; ++k) {
+          if (k > 0) out += ',';
+          AppendFloat(&out, v[k]);
+        }
+        out += ']';
+      }
+    }
+    out += '}';
+    log_->logger->Offer(std::move(rec));
+  }
+}
+
+void VersionMonitor::ObserveError() {
+  MutexLock lock(mu_);
+  ++open_.errors;
+}
+
+Window VersionMonitor::CloseWindow(int64_t end_ms) {
+  Window next = Fresh(end_ms);
+  MutexLock lock(mu_);
+  Window closed = std::move(open_);
+  open_ = std::move(next);
+  closed.end_ms = std::max(end_ms, closed.start_ms);
+  closed.complete = true;
+  closed_.push_back(closed);
+  while (closed_.size() > windows_kept_) closed_.pop_front();
+  return closed;
+}
+
+Window VersionMonitor::Query(const WindowQuery& query, int64_t now_ms) const {
+  MutexLock lock(mu_);
+  Window open = open_;
+  open.end_ms = now_ms;
+  switch (query.kind) {
+    case WindowQuery::Kind::kCurrent:
+      return open;
+    case WindowQuery::Kind::kLast:
+      return closed_.empty() ? open : closed_.back();
+    case WindowQuery::Kind::kSpan:
+      break;
+  }
+  Window merged = Fresh(open.start_ms);
+  merged.end_ms = now_ms;
+  for (const Window& w : closed_) {
+    if (w.end_ms > now_ms - query.span_ms) merged.Merge(w);
+  }
+  merged.Merge(open);
+  merged.complete = false;
+  return merged;
+}
+
+}  // namespace ferry::monitor

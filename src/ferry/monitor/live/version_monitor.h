@@ -1,0 +1,90 @@
+#pragma once
+
+#include <atomic>
+#include <deque>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ferry/base/thread_annotations.h"
+#include "ferry/monitor/drift.h"
+#include "ferry/monitor/feedback_store.h"
+#include "ferry/monitor/live/window.h"
+#include "ferry/monitor/prediction_logger.h"
+#include "ferry/serving/prediction_observer.h"
+#include "ferry/tensor/signature.h"
+#include "ferry/tensor/task.h"
+
+// The monitor of one served model version: counts every answer into the
+// open window (drift counts on the baseline's bins, latency, errors) and
+// hands one record per row to the model's prediction log.
+namespace ferry::monitor {
+
+// What a model's versions share: its prediction log, the sampler, and the
+// recent keyed predictions feedback is joined with.
+struct ModelLog {
+  std::unique_ptr<PredictionLogger> logger;  // null: no prediction log
+  std::unique_ptr<FeedbackStore> feedback;   // null: keys are not remembered
+  double sample_rate = 1.0;
+  std::atomic<uint64_t> offered{0};
+  // Sampling: offer i (from 0) is kept when floor((i+1)r) > floor(ir).
+  bool Keep();
+};
+
+class VersionMonitor final : public serving::PredictionObserver {
+ public:
+  // `reference`: the baseline's bins (null: no drift for this version).
+  // `log`: the model's prediction log (may hold no logger); outlives this.
+  VersionMonitor(std::string model, int64_t version, Task task, const Signature& signature,
+                 std::shared_ptr<const DriftReference> reference, ModelLog* log,
+                 int64_t windows_kept, int64_t now_ms);
+
+  void ObserveSuccess(const serving::InferRequest& request, const serving::InferResponse& response,
+                      int64_t latency_us) override EXCLUDES(mu_);
+  void ObserveError() override EXCLUDES(mu_);
+
+  // Adds joined feedback (the prediction's scores and the parsed label) to
+  // the open window. InvalidArgument when they do not fit the task.
+  Status AddFeedback(std::span<const double> scores, double label) EXCLUDES(mu_);
+  // Counts feedback whose prediction was not found.
+  void CountUnmatched(int64_t n) EXCLUDES(mu_);
+
+  // Closes the open window at `end_ms` (kept in the history) and opens the
+  // next one there. Returns the closed window.
+  Window CloseWindow(int64_t end_ms) EXCLUDES(mu_);
+  // The windows a query means, merged; `now_ms` ends the open window.
+  Window Query(const WindowQuery& query, int64_t now_ms) const EXCLUDES(mu_);
+
+  const std::string& model() const { return model_; }
+  int64_t version() const { return version_; }
+  Task task() const { return task_; }
+  bool has_baseline() const { return reference_ != nullptr; }
+  // Drift of the features the inputs feed (baseline features no input
+  // feeds, such as a profiled label, are left out), in baseline order.
+  std::vector<FeatureDrift> Drift(const DriftCounts& counts) const;
+
+ private:
+  Window Fresh(int64_t start_ms) const;
+  void Remember(const serving::InferResponse& response, int64_t rows, int64_t now_ms);
+  void Log(const serving::InferRequest& request, const serving::InferResponse& response,
+           int64_t latency_us);
+
+  const std::string model_;
+  const int64_t version_;
+  const Task task_;
+  const std::shared_ptr<const DriftReference> reference_;
+  ModelLog* const log_;
+  const size_t windows_kept_;
+  // Per input column: the baseline feature it feeds (-1: none), and its
+  // JSON key text ("\"name\":").
+  std::vector<int64_t> feature_of_column_;
+  std::vector<std::string> column_keys_;
+  std::vector<std::string> unfed_;
+
+  mutable Mutex mu_;
+  Window open_ GUARDED_BY(mu_);
+  std::deque<Window> closed_ GUARDED_BY(mu_);  // oldest first
+};
+
+}  // namespace ferry::monitor
