@@ -6,9 +6,10 @@ tests: they print figures and never assert.
             HTTP floor) vs FastAPI + uvicorn around python3-xgboost, same v2
             body (one row, 30 features), XGBoost 100 trees depth 6.
   batching  Ferry with dynamic batching off (max_batch_size 1) vs on, 1000 trees.
-  monitoring  Ferry with monitoring off (--no-monitoring) vs on (prediction log at
-            100% sampling, drift windows on a baseline, feedback keys), 100 trees,
-            one keyed row per request. http and batching run with --no-monitoring.
+  monitoring  Ferry with monitoring off (--no-monitoring) vs drift-only
+            (--no-prediction-log: drift windows + feedback keys) vs on (also the
+            prediction log at 100% sampling), 100 trees, one keyed row per
+            request. http and batching run with --no-monitoring.
 
 Every server is pinned to CPU 1 (taskset), wrk -t1 to CPU 0. Repetitions are
 interleaved across servers so that drift hits each alike; medians reported.
@@ -246,7 +247,8 @@ def run_monitoring(a):
     with open(path, "w") as f:
         f.write(body)
     logs = os.path.join(a.work, "logs")
-    modes = {"off": ["--no-monitoring"], "on": ["--log-dir", logs]}
+    modes = {"off": ["--no-monitoring"], "drift-only": ["--no-prediction-log"],
+             "on": ["--log-dir", logs]}
     runs = {}
     for rep in range(a.reps):
         for name, extra in modes.items():
@@ -262,11 +264,13 @@ def run_monitoring(a):
                 proc.stop()
     results = {k: summarize(v) for k, v in runs.items()}
     print_table(results)
-    for c in a.conns:
-        on, off = results[("on", c)], results[("off", c)]
-        print(f"monitoring on vs off, c={c}: req/s x{on['req_s'] / off['req_s']:.3f} "
-              f"({100 * (1 - on['req_s'] / off['req_s']):+.1f}% lower), "
-              f"p50 {on['p50']:.0f} vs {off['p50']:.0f} us, p99 {on['p99']:.0f} vs {off['p99']:.0f} us")
+    for name in ("drift-only", "on"):
+        for c in a.conns:
+            on, off = results[(name, c)], results[("off", c)]
+            print(f"monitoring {name} vs off, c={c}: req/s x{on['req_s'] / off['req_s']:.3f} "
+                  f"({100 * (1 - on['req_s'] / off['req_s']):+.1f}% lower), "
+                  f"p50 {on['p50']:.0f} vs {off['p50']:.0f} us, "
+                  f"p99 {on['p99']:.0f} vs {off['p99']:.0f} us")
 
 
 def main():

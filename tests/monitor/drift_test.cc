@@ -98,5 +98,64 @@ TEST(DriftTest, AnOtherCategoryTakesUnseenValues) {
   EXPECT_EQ(ComputeDrift(counts)[0].unseen, 0);
 }
 
+TEST(DriftTest, ThePredictionIsOneMoreNumericEntry) {
+  DriftReference plain = MakeDriftReference(TwoFeatures());
+  EXPECT_EQ(plain.prediction_index, -1);
+  for (const FeatureBins& b : plain.features) EXPECT_FALSE(b.is_prediction);
+
+  bundle::Baseline with = TwoFeatures();
+  // An input feature may be called "prediction" too; the entry is told apart by is_prediction.
+  bundle::NumericProfile feature;
+  feature.count = 10;
+  feature.cut_points = {5};
+  feature.bin_counts = {10};
+  with.features.push_back({"prediction", feature});
+  bundle::PredictionProfile p;
+  p.output = "probability";
+  p.stats.count = 9;
+  p.stats.missing = 1;
+  p.stats.cut_points = {0.1, 0.5, 0.9};
+  p.stats.bin_counts = {3, 3, 3};
+  with.prediction = p;
+  DriftReference ref = MakeDriftReference(with);
+  ASSERT_EQ(ref.features.size(), 4u);
+  EXPECT_EQ(ref.prediction_index, 3);
+  const FeatureBins& bins = ref.features[3];
+  EXPECT_EQ(bins.name, "prediction");
+  EXPECT_TRUE(bins.is_prediction);
+  EXPECT_TRUE(bins.numeric);
+  EXPECT_FALSE(ref.features[2].is_prediction);
+  EXPECT_EQ(ref.Find("prediction"), 2) << "the first entry of that name: the input feature";
+  EXPECT_EQ(bins.cut_points, p.stats.cut_points);
+  EXPECT_EQ(bins.expected, (std::vector<double>{1.0 / 3, 1.0 / 3, 1.0 / 3}));
+  EXPECT_DOUBLE_EQ(bins.expected_missing_rate, 0.1);
+
+  DriftCounts counts(ref);
+  const auto index = static_cast<size_t>(ref.prediction_index);
+  for (double v : {0.05, 0.2, 0.3, 0.95, 0.99, double{NAN}}) counts.AddNumber(index, v);
+  const int64_t* c = counts.counts(index);
+  EXPECT_EQ(std::vector<int64_t>(c, c + 4), (std::vector<int64_t>{1, 2, 2, 1}));
+  std::vector<FeatureDrift> d = ComputeDrift(counts);
+  ASSERT_EQ(d.size(), 4u);
+  EXPECT_TRUE(d[3].is_prediction);
+  EXPECT_FALSE(d[2].is_prediction);
+  EXPECT_EQ(d[3].name, "prediction");
+  EXPECT_EQ(d[3].count, 5);
+  EXPECT_EQ(d[3].missing, 1);
+  std::vector<double> a = {0.2, 0.4, 0.4}, e = {1.0 / 3, 1.0 / 3, 1.0 / 3};
+  EXPECT_DOUBLE_EQ(d[3].psi, Psi(e, a));
+  EXPECT_DOUBLE_EQ(d[3].ks, BinnedKs(e, a));
+  EXPECT_DOUBLE_EQ(d[3].js, JensenShannon(e, a));
+  EXPECT_TRUE(std::isnan(d[3].chi_square));
+
+  // A prediction profile without any value: one bin, nothing expected, no statistic.
+  with.prediction->stats = bundle::NumericProfile{};
+  with.prediction->stats.missing = 10;
+  DriftReference empty = MakeDriftReference(with);
+  DriftCounts none(empty);
+  none.AddNumber(static_cast<size_t>(empty.prediction_index), 0.5);
+  EXPECT_TRUE(std::isnan(ComputeDrift(none)[3].psi));
+}
+
 }  // namespace
 }  // namespace ferry::monitor

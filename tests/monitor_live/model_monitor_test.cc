@@ -130,15 +130,22 @@ TEST(MonitorTest, CountsDriftAndLogsEveryRow) {
   ASSERT_TRUE(text.ok());
   auto baseline = bundle::ParseBaselineJson(*text, "baseline.json");
   ASSERT_TRUE(baseline.ok());
+  ASSERT_TRUE(baseline->prediction.has_value()) << "CreateBundle profiles the predictions";
   DriftReference ref = MakeDriftReference(*baseline);
+  ASSERT_GE(ref.prediction_index, 0);
   DriftCounts expected_counts(ref);
   for (size_t r = 0; r < 5; ++r) {
     for (int c = 0; c < kFeatures; ++c) {
-      expected_counts.AddNumber(static_cast<size_t>(ref.Find(ref.features[c].name)),
+      expected_counts.AddNumber(static_cast<size_t>(c),
                                 rows[r * kFeatures + static_cast<size_t>(c)]);
     }
+    expected_counts.AddNumber(static_cast<size_t>(ref.prediction_index), 0.25f);
   }
-  const std::vector<FeatureDrift> expected = ComputeDrift(expected_counts);
+  std::vector<FeatureDrift> expected = ComputeDrift(expected_counts);
+  // The baseline also profiles the label, which no input feeds: left out.
+  std::erase_if(expected, [](const FeatureDrift& d) { return d.name == "target"; });
+  ASSERT_EQ(expected.size(), static_cast<size_t>(kFeatures) + 1);
+  EXPECT_TRUE(expected.back().is_prediction);
 
   monitor.CloseWindows(2'000'000'000'000);
   ASSERT_EQ(closed.size(), 1u);
@@ -146,15 +153,14 @@ TEST(MonitorTest, CountsDriftAndLogsEveryRow) {
   EXPECT_EQ(closed[0].window.requests, 1);
   EXPECT_EQ(closed[0].window.errors, 1);
   EXPECT_DOUBLE_EQ(closed[0].window.ErrorRate(), 0.5);
-  // The baseline also profiles the label, which no input feeds: left out.
-  ASSERT_EQ(expected.size(), static_cast<size_t>(kFeatures) + 1);
-  EXPECT_EQ(expected.back().name, "target");
-  ASSERT_EQ(closed[0].drift.size(), static_cast<size_t>(kFeatures));
-  for (size_t f = 0; f < static_cast<size_t>(kFeatures); ++f) {
+  ASSERT_EQ(closed[0].drift.size(), expected.size());
+  for (size_t f = 0; f < expected.size(); ++f) {
+    EXPECT_EQ(closed[0].drift[f].name, expected[f].name);
     EXPECT_EQ(closed[0].drift[f].count, 5);
     EXPECT_DOUBLE_EQ(closed[0].drift[f].psi, expected[f].psi) << expected[f].name;
     EXPECT_DOUBLE_EQ(closed[0].drift[f].js, expected[f].js) << expected[f].name;
   }
+  EXPECT_EQ(closed[0].drift.back().name, "prediction");
 
   // The API reads the closed window; the gauges carry it.
   auto json = monitor.DriftJson("breast-cancer", std::nullopt, WindowQuery{}, 2'000'000'000'001);
@@ -165,6 +171,7 @@ TEST(MonitorTest, CountsDriftAndLogsEveryRow) {
   EXPECT_TRUE(doc["window"]["complete"].get_bool().value());
   EXPECT_EQ(doc["features"].get_array().size(), static_cast<size_t>(kFeatures));
   EXPECT_DOUBLE_EQ(doc["features"].at(0)["psi"].get_double().value(), expected[0].psi);
+  EXPECT_DOUBLE_EQ(doc["prediction"]["psi"].get_double().value(), expected.back().psi);
   const std::string text_metrics = metrics->RenderText();
   EXPECT_NE(text_metrics.find("ferry_drift_psi{model=\"breast-cancer\",version=\"1\",feature="
                               "\"mean_radius\"}"),
@@ -252,6 +259,7 @@ TEST(MonitorTest, ABundleWithoutBaselineHasNoDrift) {
   simdjson::dom::parser parser;
   simdjson::dom::element doc = parser.parse(*json);
   EXPECT_FALSE(doc["baseline"].get_bool().value());
+  EXPECT_TRUE(doc["prediction"].is_null());
   EXPECT_EQ(doc["features"].get_array().size(), 0u);
   EXPECT_EQ(doc["rows"].get_int64().value(), 3);
 }

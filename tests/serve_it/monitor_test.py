@@ -97,6 +97,10 @@ def main():
                 radius = [f for f in last["features"] if f["name"] == "mean_radius"][0]
                 fail.check(radius["count"] == 100 and radius["psi"] > 1.0, f"{radius}")
                 fail.check(last["error_rate"] == 0 and last["latency_p99_ms"] > 0, f"{last}")
+                # The prediction drifts too (the bundle's baseline profiles it).
+                pred = last["prediction"]
+                fail.check(pred is not None and pred["name"] == "prediction"
+                           and pred["count"] == 100 and pred["psi"] > 0.1, f"prediction {pred}")
             status, span, _ = sh.request(conn, "GET",
                                          "/api/v1/models/breast-cancer/drift?window=1h")
             fail.check(status == 200 and span["rows"] == 300, f"1h span: {status} {span}")
@@ -105,6 +109,8 @@ def main():
             status, metrics, _ = sh.request(conn, "GET", "/metrics")
             fail.check('ferry_drift_psi{model="breast-cancer",version="1",feature="mean_radius"}'
                        in metrics, "drift gauge on /metrics")
+            fail.check('ferry_drift_psi{model="breast-cancer",version="1",feature="prediction"}'
+                       in metrics, "prediction drift gauge on /metrics")
             fail.check("ferry_prediction_log_records_total" in metrics, "log counter on /metrics")
             # The real promtool accepts the exposition with the monitoring families (and NaNs).
             check = subprocess.run(["promtool", "check", "metrics"], input=metrics,

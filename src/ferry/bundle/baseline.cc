@@ -149,9 +149,9 @@ double LinearQuantile(const std::vector<double>& sorted, double q) {
   return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
 }
 
-NumericProfile FinishNumeric(ColumnState& col, int64_t rows) {
+// The profile of `rows` values of which `v` holds the finite ones (sorted here).
+NumericProfile FinishNumeric(std::vector<double>& v, int64_t rows) {
   NumericProfile p;
-  std::vector<double>& v = col.finite();
   p.count = static_cast<int64_t>(v.size());
   p.missing = rows - p.count;
   if (v.empty()) {
@@ -247,7 +247,7 @@ Result<Baseline> ProfileCsv(std::string_view csv_path, const BaselineOptions& op
     FeatureProfile feature;
     feature.name = names[i];
     if (columns[i].numeric()) {
-      feature.stats = FinishNumeric(columns[i], rows);
+      feature.stats = FinishNumeric(columns[i].finite(), rows);
     } else {
       feature.stats = FinishCategorical(columns[i], rows, options.max_categories);
     }
@@ -255,6 +255,32 @@ Result<Baseline> ProfileCsv(std::string_view csv_path, const BaselineOptions& op
   }
   return baseline;
 }
+
+NumericProfile ProfileNumbers(std::vector<double> values) {
+  const auto rows = static_cast<int64_t>(values.size());
+  std::erase_if(values, [](double x) { return !std::isfinite(x); });
+  return FinishNumeric(values, rows);
+}
+
+namespace {
+
+// The figures of a numeric profile, after its "name"/"kind" or "output".
+void WriteNumeric(JsonWriter& w, const NumericProfile& n) {
+  w.Key("count").Int(n.count);
+  w.Key("missing").Int(n.missing);
+  w.Key("min").Double(n.min);
+  w.Key("max").Double(n.max);
+  w.Key("mean").Double(n.mean);
+  w.Key("std").Double(n.std);
+  w.Key("cut_points").BeginArray();
+  for (double c : n.cut_points) w.Double(c);
+  w.EndArray();
+  w.Key("bin_counts").BeginArray();
+  for (int64_t c : n.bin_counts) w.Int(c);
+  w.EndArray();
+}
+
+}  // namespace
 
 std::string BaselineToJson(const Baseline& baseline) {
   std::string out;
@@ -269,18 +295,7 @@ std::string BaselineToJson(const Baseline& baseline) {
     w.Key("name").String(f.name);
     if (const auto* n = std::get_if<NumericProfile>(&f.stats)) {
       w.Key("kind").String("numeric");
-      w.Key("count").Int(n->count);
-      w.Key("missing").Int(n->missing);
-      w.Key("min").Double(n->min);
-      w.Key("max").Double(n->max);
-      w.Key("mean").Double(n->mean);
-      w.Key("std").Double(n->std);
-      w.Key("cut_points").BeginArray();
-      for (double c : n->cut_points) w.Double(c);
-      w.EndArray();
-      w.Key("bin_counts").BeginArray();
-      for (int64_t c : n->bin_counts) w.Int(c);
-      w.EndArray();
+      WriteNumeric(w, *n);
     } else {
       const auto& c = std::get<CategoricalProfile>(f.stats);
       w.Key("kind").String("categorical");
@@ -293,6 +308,12 @@ std::string BaselineToJson(const Baseline& baseline) {
     w.EndObject();
   }
   w.EndArray();
+  if (baseline.prediction) {
+    w.Key("prediction").BeginObject();
+    w.Key("output").String(baseline.prediction->output);
+    WriteNumeric(w, baseline.prediction->stats);
+    w.EndObject();
+  }
   w.EndObject();
   return out;
 }
@@ -427,6 +448,34 @@ class BaselineParser {
     return p;
   }
 
+  // The "count" and "missing" of a profile; they must add up to `rows`.
+  Result<std::pair<int64_t, int64_t>> CountAndMissing(dom::object object, const std::string& path,
+                                                      int64_t rows) const {
+    FERRY_ASSIGN_OR_RETURN(dom::element count_value, Field(object, "count", path + ".count"));
+    FERRY_ASSIGN_OR_RETURN(int64_t count, Count(count_value, path + ".count"));
+    FERRY_ASSIGN_OR_RETURN(dom::element missing_value, Field(object, "missing", path + ".missing"));
+    FERRY_ASSIGN_OR_RETURN(int64_t missing, Count(missing_value, path + ".missing"));
+    if (count > rows || missing != rows - count) {
+      return Fail(path, "count (" + std::to_string(count) + ") + missing (" +
+                            std::to_string(missing) + ") != rows (" + std::to_string(rows) + ")");
+    }
+    return std::pair{count, missing};
+  }
+
+  Result<PredictionProfile> Prediction(dom::element value, int64_t rows) const {
+    const std::string path = "prediction";
+    FERRY_ASSIGN_OR_RETURN(dom::object object, Object(value, path));
+    PredictionProfile p;
+    FERRY_ASSIGN_OR_RETURN(dom::element output, Field(object, "output", path + ".output"));
+    FERRY_ASSIGN_OR_RETURN(std::string_view output_text, String(output, path + ".output"));
+    if (output_text.empty()) return Fail(path + ".output", "empty");
+    p.output = output_text;
+    FERRY_ASSIGN_OR_RETURN(auto count_missing, CountAndMissing(object, path, rows));
+    FERRY_ASSIGN_OR_RETURN(p.stats, Numeric(object, path, count_missing.first));
+    p.stats.missing = count_missing.second;
+    return p;
+  }
+
   Result<FeatureProfile> Feature(dom::element value, const std::string& path, int64_t rows) const {
     FERRY_ASSIGN_OR_RETURN(dom::object object, Object(value, path));
     FeatureProfile f;
@@ -436,14 +485,8 @@ class BaselineParser {
     f.name = name_text;
     FERRY_ASSIGN_OR_RETURN(dom::element kind, Field(object, "kind", path + ".kind"));
     FERRY_ASSIGN_OR_RETURN(std::string_view kind_text, String(kind, path + ".kind"));
-    FERRY_ASSIGN_OR_RETURN(dom::element count_value, Field(object, "count", path + ".count"));
-    FERRY_ASSIGN_OR_RETURN(int64_t count, Count(count_value, path + ".count"));
-    FERRY_ASSIGN_OR_RETURN(dom::element missing_value, Field(object, "missing", path + ".missing"));
-    FERRY_ASSIGN_OR_RETURN(int64_t missing, Count(missing_value, path + ".missing"));
-    if (count > rows || missing != rows - count) {
-      return Fail(path, "count (" + std::to_string(count) + ") + missing (" +
-                            std::to_string(missing) + ") != rows (" + std::to_string(rows) + ")");
-    }
+    FERRY_ASSIGN_OR_RETURN(auto count_missing, CountAndMissing(object, path, rows));
+    const auto [count, missing] = count_missing;
     if (kind_text == "numeric") {
       FERRY_ASSIGN_OR_RETURN(NumericProfile numeric, Numeric(object, path, count));
       numeric.missing = missing;
@@ -496,6 +539,10 @@ class BaselineParser {
         return Fail(path + ".name", "duplicate feature '" + f.name + "'");
       }
       b.features.push_back(std::move(f));
+    }
+    dom::element prediction;
+    if (top.at_key("prediction").get(prediction) == simdjson::SUCCESS) {
+      FERRY_ASSIGN_OR_RETURN(b.prediction, Prediction(prediction, b.rows));
     }
     return b;
   }

@@ -13,14 +13,19 @@
 //       "min":x,"max":x,"mean":x,"std":x,         // null when count is 0
 //       "cut_points":[...],"bin_counts":[...]},
 //      {"name":"city","kind":"categorical","count":C,"missing":M,
-//       "categories":{"<value>":n,...}}]}          // keys in byte order
+//       "categories":{"<value>":n,...}}],          // keys in byte order
+//    "prediction":{"output":"probability",       // optional: the model's own predictions on
+//      "count":C,"missing":M,"min":x,...,          // the CSV's rows, the same figures as a
+//      "cut_points":[...],"bin_counts":[...]}}     // numeric feature (see PredictionProfile)
 //
+// A baseline without a prediction profile has no "prediction" key (and ends after "features").
 // Numbers are written as the shortest text that reads back as the same double, so a baseline
 // survives a round trip through JSON exactly. ParseBaselineJson ignores unknown keys.
 
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -73,10 +78,20 @@ struct FeatureProfile {
   }
 };
 
+// Profile of a model's own predictions on the baseline CSV's rows (bundle::CreateBundle): the
+// value of its one output per row, profiled like a numeric column (ProfileNumbers).
+struct PredictionProfile {
+  std::string output;    // the signature's output: "probability" (P(class 1)) or "prediction"
+  NumericProfile stats;  // count + missing == Baseline::rows
+};
+
 struct Baseline {
   int64_t rows = 0;
   std::vector<FeatureProfile> features;
   std::string source_digest;  // lower-case hex SHA-256 of the CSV file's bytes (as stored)
+  // Absent for a profile of data alone and for models without a single value per row
+  // (multiclass).
+  std::optional<PredictionProfile> prediction;
 };
 
 struct BaselineOptions {
@@ -106,6 +121,10 @@ struct BaselineOptions {
 // max_categories == 0.
 Result<Baseline> ProfileCsv(std::string_view csv_path, const BaselineOptions& options);
 
+// Profiles `values` like a numeric column of values.size() rows: NaN and +-infinity are counted
+// as missing, the finite values give the other figures (the same arithmetic as ProfileCsv).
+NumericProfile ProfileNumbers(std::vector<double> values);
+
 // The JSON described at the top of this file. Deterministic: the same baseline gives the same
 // bytes.
 std::string BaselineToJson(const Baseline& baseline);
@@ -116,7 +135,9 @@ std::string BaselineToJson(const Baseline& baseline);
 // non-negative integers; count + missing == rows; names non-empty and unique; kind is "numeric"
 // or "categorical"; cut_points strictly increasing with at most 10 entries; bin_counts as many as
 // cut_points and summing to count; categories summing to count; min/max/mean/std numbers (null
-// allowed only when count is 0); source.sha256 64 lower-case hex digits.
+// allowed only when count is 0); source.sha256 64 lower-case hex digits. The optional
+// "prediction" object: an "output" non-empty string and the checks of a numeric feature
+// (errors name "prediction.<field>").
 Result<Baseline> ParseBaselineJson(std::string_view json, std::string_view file_name_for_errors);
 
 }  // namespace ferry::bundle

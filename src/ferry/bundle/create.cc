@@ -1,9 +1,11 @@
 #include "ferry/bundle/create.h"
 
+#include <memory>
 #include <set>
 
 #include "ferry/base/files.h"
 #include "ferry/bundle/baseline.h"
+#include "ferry/bundle/prediction_profile.h"
 #include "ferry/table/csv_reader.h"
 
 namespace fs = std::filesystem;
@@ -93,9 +95,18 @@ Status Populate(const CreateOptions& o, const backends::Backend& backend, const 
       {"features", DataType::kFp32, Shape{-1, info.num_features}, features});
   m.signature.outputs.push_back(OutputFor(m.task, info.num_classes));
 
+  if (!o.baseline_csv.empty()) m.baseline = "baseline.json";
+  if (!o.metrics_json.empty()) m.metrics = "metrics.json";
+
   std::error_code ec;
   fs::copy_file(o.model_file, dir / m.artifact, ec);
   if (ec) return Internal("cannot copy " + o.model_file.string() + ": " + ec.message());
+  std::string yaml = ManifestToYaml(m);
+  // Round-trip through the parser: what we write must be what we accept, and the model must load
+  // as the written manifest describes it.
+  FERRY_ASSIGN_OR_RETURN(Manifest parsed, ParseManifest(yaml, kManifestFile));
+  FERRY_ASSIGN_OR_RETURN(std::unique_ptr<backends::Model> model,
+                         LoadModel(Bundle{dir, std::move(parsed)}));
   if (!o.baseline_csv.empty()) {
     BaselineOptions bo;
     if (!features.empty()) {
@@ -103,19 +114,19 @@ Status Populate(const CreateOptions& o, const backends::Backend& backend, const 
       if (!o.label_column.empty()) bo.columns.push_back(o.label_column);
     }
     FERRY_ASSIGN_OR_RETURN(Baseline baseline, ProfileCsv(o.baseline_csv.string(), bo));
-    FERRY_RETURN_IF_ERROR(WriteFileAtomic(dir / "baseline.json", BaselineToJson(baseline)));
-    m.baseline = "baseline.json";
+    FERRY_ASSIGN_OR_RETURN(baseline.prediction,
+                           ProfilePredictions(*model, o.baseline_csv.string()));
+    if (baseline.prediction &&
+        baseline.prediction->stats.count + baseline.prediction->stats.missing != baseline.rows) {
+      return FailedPrecondition(o.baseline_csv.string() + " changed while it was read");
+    }
+    FERRY_RETURN_IF_ERROR(WriteFileAtomic(dir / m.baseline, BaselineToJson(baseline)));
   }
   if (!o.metrics_json.empty()) {
-    FERRY_RETURN_IF_ERROR(WriteFileAtomic(dir / "metrics.json", o.metrics_json));
-    m.metrics = "metrics.json";
+    FERRY_RETURN_IF_ERROR(WriteFileAtomic(dir / m.metrics, o.metrics_json));
   }
-  std::string yaml = ManifestToYaml(m);
-  // Round-trip through the parser: what we write must be what we accept.
-  FERRY_RETURN_IF_ERROR(ParseManifest(yaml, kManifestFile).status());
   FERRY_RETURN_IF_ERROR(WriteFileAtomic(dir / kManifestFile, yaml));
-  FERRY_ASSIGN_OR_RETURN(Bundle b, OpenBundle(dir));
-  FERRY_RETURN_IF_ERROR(LoadModel(b).status());
+  FERRY_RETURN_IF_ERROR(OpenBundle(dir).status());
   return WriteChecksums(dir);
 }
 
@@ -127,6 +138,9 @@ Result<Bundle> CreateBundle(const CreateOptions& o) {
   if (!IsValidModelName(o.name)) {
     return InvalidArgument("model name '" + o.name +
                            "' is invalid: expected [A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+  }
+  if (o.baseline_csv == "-") {
+    return InvalidArgument("the baseline CSV must be a file, not stdin (it is read twice)");
   }
   std::error_code ec;
   if (!fs::is_regular_file(o.model_file, ec)) {

@@ -19,7 +19,7 @@ struct CreateOptions {
   std::string framework;               // empty: chosen by the model file's extension
   std::optional<Task> task;            // empty: from the model's objective
   std::vector<std::string> features;   // empty: from the model, else the baseline CSV header
-  std::filesystem::path baseline_csv;  // optional: profile written to baseline.json
+  std::filesystem::path baseline_csv;  // optional: profile written to baseline.json (a file)
   std::string label_column;            // baseline CSV column that is not a feature
   std::string description;
   Lineage lineage;
@@ -30,7 +30,11 @@ struct CreateOptions {
 
 // Creates a complete bundle folder: the model copied in as model.<ext>, a
 // ferry.yaml with a signature derived from the model, baseline.json when a
-// baseline CSV is given, and ferry.sha256. The folder is built under a
+// baseline CSV is given, and ferry.sha256. baseline.json profiles the CSV's
+// feature and label columns and, unless the model is multiclass, the model's
+// own predictions on its rows (ProfilePredictions: the "prediction" key of
+// baseline.h); the CSV is read more than once, so it cannot be stdin
+// (InvalidArgument). Same inputs, same bytes. The folder is built under a
 // temporary name and renamed into place only after the model has loaded
 // through its backend, so a failure leaves nothing behind.
 Result<Bundle> CreateBundle(const CreateOptions& options);

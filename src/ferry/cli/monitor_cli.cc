@@ -37,6 +37,7 @@ Result<DriftReport> Measure(const monitor::DriftReference& ref, const std::strin
   DriftReport report;
   bool any = false;
   for (size_t f = 0; f < ref.features.size(); ++f) {
+    if (ref.features[f].is_prediction) continue;  // a data file has no predictions
     column[f] = reader->ColumnIndex(ref.features[f].name);
     if (column[f] < 0) {
       report.absent.push_back(ref.features[f].name);
@@ -82,7 +83,7 @@ std::string ReportJson(const DriftReport& r, const std::string& data) {
   for (size_t f = 0; f < r.features.size(); ++f) {
     const monitor::FeatureDrift& d = r.features[f];
     bool absent = std::find(r.absent.begin(), r.absent.end(), d.name) != r.absent.end();
-    if (absent) continue;
+    if (absent || d.is_prediction) continue;
     monitor::WriteFeatureDrift(j, d);
   }
   j.EndArray().EndObject();
@@ -126,7 +127,10 @@ int Drift(const DriftArgs& a) {
   std::printf("%-28s %-11s %9s %8s %8s %8s %8s %10s\n", "FEATURE", "KIND", "COUNT", "MISSING",
               "PSI", "KS", "JS", "CHI2");
   for (const monitor::FeatureDrift& d : r->features) {
-    if (std::find(r->absent.begin(), r->absent.end(), d.name) != r->absent.end()) continue;
+    if (d.is_prediction ||
+        std::find(r->absent.begin(), r->absent.end(), d.name) != r->absent.end()) {
+      continue;
+    }
     std::printf("%-28s %-11s %9lld %7.2f%% %8s %8s %8s %10s\n", d.name.c_str(),
                 d.numeric ? "numeric" : "categorical", static_cast<long long>(d.count),
                 100 * d.missing_rate, fmt(d.psi).c_str(), fmt(d.ks).c_str(), fmt(d.js).c_str(),

@@ -70,6 +70,23 @@ std::vector<double> Proportions(const std::vector<int64_t>& counts) {
   return p;
 }
 
+double MissingRate(int64_t count, int64_t missing) {
+  return count + missing > 0 ? static_cast<double>(missing) / static_cast<double>(count + missing)
+                             : 0.0;
+}
+
+void SetNumericBins(const bundle::NumericProfile& n, FeatureBins& b) {
+  b.numeric = true;
+  b.cut_points = n.cut_points;
+  std::vector<int64_t> counts = n.bin_counts;
+  if (b.cut_points.empty()) {  // no value in the baseline: one bin, nothing expected
+    b.cut_points = {std::numeric_limits<double>::infinity()};
+    counts = {0};
+  }
+  b.expected = Proportions(counts);
+  b.expected_missing_rate = MissingRate(n.count, n.missing);
+}
+
 }  // namespace
 
 DriftReference MakeDriftReference(const bundle::Baseline& baseline) {
@@ -77,18 +94,8 @@ DriftReference MakeDriftReference(const bundle::Baseline& baseline) {
   for (const bundle::FeatureProfile& f : baseline.features) {
     FeatureBins b;
     b.name = f.name;
-    int64_t count = 0, missing = 0;
     if (const auto* n = std::get_if<bundle::NumericProfile>(&f.stats)) {
-      b.numeric = true;
-      b.cut_points = n->cut_points;
-      std::vector<int64_t> counts = n->bin_counts;
-      if (b.cut_points.empty()) {  // no value in the baseline: one bin, nothing expected
-        b.cut_points = {std::numeric_limits<double>::infinity()};
-        counts = {0};
-      }
-      b.expected = Proportions(counts);
-      count = n->count;
-      missing = n->missing;
+      SetNumericBins(*n, b);
     } else {
       const auto& c = std::get<bundle::CategoricalProfile>(f.stats);
       b.numeric = false;
@@ -106,12 +113,16 @@ DriftReference MakeDriftReference(const bundle::Baseline& baseline) {
         counts.push_back(0);
       }
       b.expected = Proportions(counts);
-      count = c.count;
-      missing = c.missing;
+      b.expected_missing_rate = MissingRate(c.count, c.missing);
     }
-    b.expected_missing_rate =
-        count + missing > 0 ? static_cast<double>(missing) / static_cast<double>(count + missing)
-                            : 0.0;
+    ref.features.push_back(std::move(b));
+  }
+  if (baseline.prediction) {
+    FeatureBins b;
+    b.name = "prediction";
+    b.is_prediction = true;
+    SetNumericBins(baseline.prediction->stats, b);
+    ref.prediction_index = static_cast<int64_t>(ref.features.size());
     ref.features.push_back(std::move(b));
   }
   return ref;
@@ -151,6 +162,7 @@ std::vector<FeatureDrift> ComputeDrift(const DriftCounts& counts) {
     FeatureDrift d;
     d.name = b.name;
     d.numeric = b.numeric;
+    d.is_prediction = b.is_prediction;
     std::vector<int64_t> observed(c, c + b.bins());
     for (int64_t k : observed) d.count += k;
     d.missing = c[b.bins()];

@@ -43,6 +43,9 @@ struct StringHash {
 struct FeatureBins {
   std::string name;
   bool numeric = true;
+  // The model's prediction (the baseline's prediction profile), not an input
+  // feature; always numeric, named "prediction".
+  bool is_prediction = false;
   // Numeric: bin i holds cut[i-1] < v <= cut[i]; bin 0 is open below and the
   // last bin open above (so it has cut_points.size() bins).
   std::vector<double> cut_points;
@@ -58,10 +61,15 @@ struct FeatureBins {
 };
 
 // The reference of a whole model: one FeatureBins per baseline feature, in
-// the baseline's order.
+// the baseline's order, then one for the prediction when the baseline has a
+// prediction profile (fed with AddNumber(prediction_index, value)).
 struct DriftReference {
   std::vector<FeatureBins> features;
-  // Index of `name`, or -1.
+  // Index of the prediction's entry (the last one), or -1 when the baseline
+  // has no prediction profile.
+  int64_t prediction_index = -1;
+  // Index of the first entry named `name`, or -1 (an input feature named
+  // "prediction" comes before the prediction's own entry).
   int64_t Find(std::string_view name) const;
 };
 DriftReference MakeDriftReference(const bundle::Baseline& baseline);
@@ -108,8 +116,9 @@ class DriftCounts {
 struct FeatureDrift {
   std::string name;
   bool numeric = true;
-  int64_t count = 0;    // non-missing values
-  int64_t missing = 0;  // missing values
+  bool is_prediction = false;  // the model's prediction, not an input feature
+  int64_t count = 0;           // non-missing values
+  int64_t missing = 0;         // missing values
   double missing_rate = 0;
   double expected_missing_rate = 0;
   // NaN when count is 0 or the baseline had no value.

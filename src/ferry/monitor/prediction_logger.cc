@@ -65,8 +65,9 @@ bool PredictionLogger::Offer(PredictionRecord record) {
     }
     queue_.push_back(std::move(record));
     ++enqueued_;
-    // The writer only waits on an empty queue: wake it for the first record.
-    if (queue_.size() > 1) return true;
+    // The writer wakes on its own every batch_interval_ms; only a full
+    // batch wakes it early.
+    if (queue_.size() != std::max<size_t>(1, options_.wake_records)) return true;
   }
   cv_.notify_all();
   return true;
@@ -76,11 +77,14 @@ Status PredictionLogger::Flush() {
   MutexLock lock(mu_);
   uint64_t target = enqueued_;
   MutexAdapter adapter{mu_};
+  ++flush_waiters_;
+  cv_.notify_all();  // the writer drains now instead of at its next interval
   while (done_ < target) {
     mu_.AssertHeld();
     cv_.wait(adapter);
   }
   mu_.AssertHeld();
+  --flush_waiters_;
   return first_error_;
 }
 
@@ -90,11 +94,13 @@ void PredictionLogger::Run(std::stop_token) {
   while (true) {
     {
       MutexLock lock(mu_);
-      const auto tick =
-          std::chrono::milliseconds(std::max<int64_t>(1, options_.housekeeping_interval_ms));
-      while (queue_.empty() && !stopping_) {
+      const auto wake_at =
+          std::chrono::steady_clock::now() +
+          std::chrono::milliseconds(std::max<int64_t>(1, options_.batch_interval_ms));
+      const size_t threshold = std::max<size_t>(1, options_.wake_records);
+      while (!stopping_ && (queue_.empty() || (flush_waiters_ == 0 && queue_.size() < threshold))) {
         mu_.AssertHeld();
-        if (cv_.wait_for(adapter, tick) == std::cv_status::timeout) break;
+        if (cv_.wait_until(adapter, wake_at) == std::cv_status::timeout) break;
       }
       mu_.AssertHeld();
       if (queue_.empty() && stopping_) break;

@@ -17,9 +17,12 @@ namespace ferry::monitor {
 struct PredictionLoggerOptions {
   size_t capacity_records = 10'000;  // bounded queue between Offer and the writer
   double sample_rate = 1.0;          // in [0, 1]; 1 = every record
-  // The writer wakes at least this often to rotate a segment that grew too
-  // old (SegmentLog::RotateIfExpired) while no record arrives.
-  int64_t housekeeping_interval_ms = 1000;
+  // The writer drains the queue this often (and then rotates a segment that
+  // grew too old), or as soon as wake_records are queued, or on Flush. Offer
+  // wakes it only at that threshold, so a request never pays for a thread
+  // switch.
+  int64_t batch_interval_ms = 50;
+  size_t wake_records = 1024;
   // False: records' inputs/outputs are trusted to be JSON (not re-parsed).
   bool validate_json = true;
   // Test hook: runs on the writer thread before each record is written.
@@ -71,6 +74,7 @@ class PredictionLogger {
   uint64_t failed_ GUARDED_BY(mu_) = 0;
   Status first_error_ GUARDED_BY(mu_);
   bool stopping_ GUARDED_BY(mu_) = false;
+  int flush_waiters_ GUARDED_BY(mu_) = 0;
 
   std::jthread thread_;  // last: started after, and joined before, the rest is destroyed
 };

@@ -275,10 +275,15 @@ Result<std::string> Monitor::DriftJson(const std::string& model, std::optional<i
   j.Key("latency_p99_ms");
   WriteNumberOrNull(j, w.LatencyP99Ms());
   j.Key("baseline").Bool(vm->has_baseline());
-  // The feature that drifted most (by PSI) sums the window up.
+  // The input feature that drifted most (by PSI) sums the window up.
   const FeatureDrift* worst = nullptr;
+  const FeatureDrift* prediction = nullptr;
   for (const FeatureDrift& d : drift) {
-    if (!std::isnan(d.psi) && (worst == nullptr || d.psi > worst->psi)) worst = &d;
+    if (d.is_prediction) {
+      prediction = &d;
+    } else if (!std::isnan(d.psi) && (worst == nullptr || d.psi > worst->psi)) {
+      worst = &d;
+    }
   }
   j.Key("max_psi");
   WriteNumberOrNull(j, worst ? worst->psi : NAN);
@@ -288,8 +293,17 @@ Result<std::string> Monitor::DriftJson(const std::string& model, std::optional<i
   } else {
     j.Null();
   }
+  // The prediction's drift (null when the baseline has no prediction profile).
+  j.Key("prediction");
+  if (prediction) {
+    WriteFeatureDrift(j, *prediction);
+  } else {
+    j.Null();
+  }
   j.Key("features").BeginArray();
-  for (const FeatureDrift& d : drift) WriteFeatureDrift(j, d);
+  for (const FeatureDrift& d : drift) {
+    if (!d.is_prediction) WriteFeatureDrift(j, d);
+  }
   j.EndArray().EndObject();
   return out;
 }

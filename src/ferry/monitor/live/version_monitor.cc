@@ -59,18 +59,23 @@ VersionMonitor::VersionMonitor(std::string model, int64_t version, Task task,
       key += ':';
       column_keys_.push_back(std::move(key));
       int64_t f = reference_ ? reference_->Find(name) : -1;
-      // Served inputs are numbers: a categorical baseline feature cannot be fed.
-      if (f >= 0 && !reference_->features[static_cast<size_t>(f)].numeric) f = -1;
+      // Served inputs are numbers: a categorical baseline feature cannot be
+      // fed (nor the prediction's entry by an input of that name).
+      if (f >= 0) {
+        const FeatureBins& b = reference_->features[static_cast<size_t>(f)];
+        if (!b.numeric || b.is_prediction) f = -1;
+      }
       feature_of_column_.push_back(f);
     }
   }
   if (reference_) {
-    for (const FeatureBins& b : reference_->features) {
-      bool fed = false;
-      for (int64_t f : feature_of_column_) {
-        if (f >= 0 && reference_->features[static_cast<size_t>(f)].name == b.name) fed = true;
-      }
-      if (!fed) unfed_.push_back(b.name);
+    // Reported: the features an input feeds, and the prediction.
+    reported_.assign(reference_->features.size(), false);
+    for (int64_t f : feature_of_column_) {
+      if (f >= 0) reported_[static_cast<size_t>(f)] = true;
+    }
+    if (reference_->prediction_index >= 0) {
+      reported_[static_cast<size_t>(reference_->prediction_index)] = true;
     }
   }
   MutexLock lock(mu_);
@@ -79,10 +84,23 @@ VersionMonitor::VersionMonitor(std::string model, int64_t version, Task task,
 
 std::vector<FeatureDrift> VersionMonitor::Drift(const DriftCounts& counts) const {
   std::vector<FeatureDrift> all = ComputeDrift(counts);
-  std::erase_if(all, [this](const FeatureDrift& d) {
-    return std::find(unfed_.begin(), unfed_.end(), d.name) != unfed_.end();
-  });
-  return all;
+  std::vector<FeatureDrift> out;
+  for (size_t f = 0; f < all.size() && f < reported_.size(); ++f) {
+    if (reported_[f]) out.push_back(std::move(all[f]));
+  }
+  return out;
+}
+
+const float* VersionMonitor::PredictionValues(const serving::InferResponse& response,
+                                              int64_t rows) const {
+  if (!reference_ || reference_->prediction_index < 0 || rows <= 0) return nullptr;
+  for (const serving::NamedTensor& o : response.outputs) {
+    if ((o.name == "probability" || o.name == "prediction") && o.tensor.type() == DataType::kFp32 &&
+        o.tensor.NumElements() == rows) {
+      return static_cast<const float*>(o.tensor.data());
+    }
+  }
+  return nullptr;  // filtered out by the request's `outputs`
 }
 
 Window VersionMonitor::Fresh(int64_t start_ms) const {
@@ -142,6 +160,7 @@ void VersionMonitor::ObserveSuccess(const serving::InferRequest& request,
   const size_t columns = shape.rank() > 1 ? static_cast<size_t>(shape.dim(1)) : 0;
   const bool countable = request.input.type() == DataType::kFp32 &&
                          columns == feature_of_column_.size() && reference_ != nullptr;
+  const float* predictions = PredictionValues(response, rows);
   {
     MutexLock lock(mu_);
     ++open_.requests;
@@ -155,6 +174,12 @@ void VersionMonitor::ObserveSuccess(const serving::InferRequest& request,
           const int64_t f = feature_of_column_[c];
           if (f >= 0) counts.AddNumber(static_cast<size_t>(f), static_cast<double>(x[c]));
         }
+      }
+    }
+    if (predictions != nullptr && open_.drift) {
+      const size_t p = static_cast<size_t>(reference_->prediction_index);
+      for (int64_t r = 0; r < rows; ++r) {
+        open_.drift->AddNumber(p, static_cast<double>(predictions[r]));
       }
     }
   }

@@ -60,12 +60,16 @@ class VersionMonitor final : public serving::PredictionObserver {
   int64_t version() const { return version_; }
   Task task() const { return task_; }
   bool has_baseline() const { return reference_ != nullptr; }
-  // Drift of the features the inputs feed (baseline features no input
-  // feeds, such as a profiled label, are left out), in baseline order.
+  // Drift of the features the inputs feed and of the prediction (when the
+  // baseline profiles it; named "prediction"), in baseline order. Baseline
+  // features no input feeds, such as a profiled label, are left out.
   std::vector<FeatureDrift> Drift(const DriftCounts& counts) const;
 
  private:
   Window Fresh(int64_t start_ms) const;
+  // The response's per-row prediction values when the baseline profiles
+  // the prediction; null otherwise.
+  const float* PredictionValues(const serving::InferResponse& response, int64_t rows) const;
   void Remember(const serving::InferResponse& response, int64_t rows, int64_t now_ms);
   void Log(const serving::InferRequest& request, const serving::InferResponse& response,
            int64_t latency_us);
@@ -80,7 +84,7 @@ class VersionMonitor final : public serving::PredictionObserver {
   // JSON key text ("\"name\":").
   std::vector<int64_t> feature_of_column_;
   std::vector<std::string> column_keys_;
-  std::vector<std::string> unfed_;
+  std::vector<bool> reported_;  // per reference feature: in Drift()'s result
 
   mutable Mutex mu_;
   Window open_ GUARDED_BY(mu_);
