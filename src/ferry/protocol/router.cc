@@ -84,9 +84,9 @@ Router::Router(serving::InferenceService& service, RouterOptions options,
           metrics ? std::move(metrics) : std::make_shared<monitor::MetricsRegistry>())) {}
 
 void Router::AddRoute(std::string method, std::string path_prefix, RouteHandler handler,
-                      bool management, std::string path_suffix) {
+                      bool management, std::string path_suffix, size_t path_segments) {
   extensions_.push_back({std::move(method), std::move(path_prefix), std::move(handler), management,
-                         std::move(path_suffix)});
+                         std::move(path_suffix), path_segments});
 }
 
 Status Router::CheckToken(const HttpRequest& request) const {
@@ -114,7 +114,8 @@ void Router::Handle(HttpRequest request, Responder done) {
   for (Extension& e : extensions_) {
     if (e.method == request.method && path.size() >= e.prefix.size() + e.suffix.size() &&
         path.substr(0, e.prefix.size()) == e.prefix &&
-        path.substr(path.size() - e.suffix.size()) == e.suffix) {
+        path.substr(path.size() - e.suffix.size()) == e.suffix &&
+        (e.segments == 0 || PathSegments(path).size() == e.segments)) {
       route = "extension";
       if (e.management) {
         if (Status s = CheckToken(request); !s.ok()) return fail(s);

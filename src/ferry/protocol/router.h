@@ -50,11 +50,12 @@ class Router {
          std::shared_ptr<monitor::MetricsRegistry> metrics);
 
   // Adds a route matched before the built-in ones (and before routes added
-  // later): `method` exactly and a path starting with `path_prefix` and
-  // ending with `path_suffix` (empty: any end). `management`: needs the
+  // later): `method` exactly and a path starting with `path_prefix`, ending
+  // with `path_suffix` (empty: any end) and made of `path_segments`
+  // segments (0: any number; see PathSegments). `management`: needs the
   // bearer token. Not thread-safe: add every route before the server starts.
   void AddRoute(std::string method, std::string path_prefix, RouteHandler handler,
-                bool management = false, std::string path_suffix = "");
+                bool management = false, std::string path_suffix = "", size_t path_segments = 0);
 
   // Answers `request` through `done`, exactly once, possibly on another
   // thread (infer answers come from the core's workers). Thread-safe.
@@ -68,6 +69,7 @@ class Router {
     RouteHandler handler;
     bool management;
     std::string suffix;
+    size_t segments;
   };
 
   void Infer(HttpRequest& request, const std::string& model, std::optional<int64_t> version,

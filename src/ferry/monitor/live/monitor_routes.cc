@@ -130,7 +130,7 @@ void MountMonitorRoutes(protocol::Router& router, std::shared_ptr<Monitor> monit
         [monitor, drift](protocol::HttpRequest& request, protocol::Responder done) {
           done(Reply(WindowReport(*monitor, request, drift)));
         },
-        /*management=*/false, drift ? "/drift" : "/performance");
+        /*management=*/false, drift ? "/drift" : "/performance", /*path_segments=*/5);
   }
   router.AddRoute(
       "POST", "/v2/models/",
@@ -144,7 +144,7 @@ void MountMonitorRoutes(protocol::Router& router, std::shared_ptr<Monitor> monit
           work();
         }
       },
-      /*management=*/false, "/feedback");
+      /*management=*/false, "/feedback", /*path_segments=*/4);
 }
 
 }  // namespace ferry::monitor
