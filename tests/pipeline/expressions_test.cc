@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "ferry/base/duration.h"
 #include "ferry/pipeline/condition.h"
-#include "ferry/pipeline/duration.h"
 
 namespace ferry::pipeline {
 namespace {
@@ -85,7 +85,9 @@ TEST(DurationTest, ParsesUnitsAndRefusesTheRest) {
   EXPECT_EQ(*ParseDurationMs("5m"), 300000);
   EXPECT_EQ(*ParseDurationMs("1h30m"), 5400000);
   EXPECT_EQ(*ParseDurationMs("250ms"), 250);
-  for (const char* bad : {"", "30", "s", "0s", "3x", "1.5s", "-1s"}) {
+  // Past a year (and never an overflow, however many parts).
+  for (const char* bad : {"", "30", "s", "0s", "3x", "1.5s", "-1s", "8785h",
+                          "999999999h999999999h999999999h999999999h"}) {
     EXPECT_EQ(ParseDurationMs(bad).status().message(),
               std::string("expected a duration like 30s, 5m or 1h, got '") + bad + "'")
         << bad;

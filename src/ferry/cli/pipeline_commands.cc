@@ -9,11 +9,11 @@
 #include <map>
 #include <random>
 
+#include "ferry/base/duration.h"
 #include "ferry/base/files.h"
 #include "ferry/base/json_writer.h"
 #include "ferry/cli/commands.h"
 #include "ferry/pipeline/cache_key.h"
-#include "ferry/pipeline/duration.h"
 #include "ferry/pipeline/executor.h"
 #include "ferry/pipeline/launcher.h"
 #include "ferry/pipeline/live_view.h"

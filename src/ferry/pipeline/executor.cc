@@ -12,11 +12,11 @@
 #include <map>
 #include <system_error>
 
+#include "ferry/base/duration.h"
 #include "ferry/base/sha256.h"
 #include "ferry/pipeline/cache_key.h"
 #include "ferry/pipeline/condition.h"
 #include "ferry/pipeline/dag.h"
-#include "ferry/pipeline/duration.h"
 #include "ferry/pipeline/process.h"
 #include "ferry/pipeline/resolve.h"
 #include "ferry/pipeline/signal_pipe.h"

@@ -8,7 +8,7 @@
 #include <map>
 #include <string>
 
-#include "ferry/pipeline/duration.h"
+#include "ferry/base/duration.h"
 
 namespace ferry::pipeline {
 namespace {

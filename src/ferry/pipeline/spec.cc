@@ -6,7 +6,7 @@
 #include <map>
 #include <set>
 
-#include "ferry/pipeline/duration.h"
+#include "ferry/base/duration.h"
 
 namespace ferry::pipeline {
 

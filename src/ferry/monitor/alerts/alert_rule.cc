@@ -8,6 +8,7 @@
 #include <cmath>
 #include <set>
 
+#include "ferry/base/duration.h"
 #include "ferry/monitor/alerts/webhook.h"
 
 namespace ferry::alerts {
@@ -15,7 +16,6 @@ namespace {
 
 // Actions run one at a time: one slow webhook holds up the others.
 constexpr int64_t kMaxWebhookTimeoutMs = 60'000;
-constexpr int64_t kMaxDurationMs = int64_t{366} * 24 * 3600 * 1000;  // a year
 
 // Builds messages "<origin>:<line>:<col>: alerts[<i>] (<name>): <key>: <problem>".
 class Where {
@@ -307,40 +307,13 @@ const std::vector<std::string>& KnownAlertMetrics() {
 }
 
 Result<int64_t> ParseAlertDurationMs(std::string_view text) {
-  auto bad = [&] {
+  if (text == "0") return int64_t{0};
+  Result<int64_t> ms = ParseDurationMs(text);
+  if (!ms.ok()) {
     return InvalidArgument("expected a duration like 90s, 10m or 1h, got '" + std::string(text) +
                            "'");
-  };
-  if (text == "0") return int64_t{0};
-  if (text.empty()) return bad();
-  int64_t total = 0;
-  size_t i = 0;
-  while (i < text.size()) {
-    size_t start = i;
-    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
-    if (i == start || i - start > 9) return bad();
-    int64_t n = 0;
-    std::from_chars(text.data() + start, text.data() + i, n);
-    int64_t unit = 0;
-    if (text.substr(i, 2) == "ms") {
-      unit = 1;
-      i += 2;
-    } else if (i < text.size() && text[i] == 's') {
-      unit = 1000;
-      ++i;
-    } else if (i < text.size() && text[i] == 'm') {
-      unit = 60 * 1000;
-      ++i;
-    } else if (i < text.size() && text[i] == 'h') {
-      unit = 3600 * 1000;
-      ++i;
-    } else {
-      return bad();
-    }
-    total += n * unit;
-    if (total > kMaxDurationMs) return bad();
   }
-  return total;
+  return ms;
 }
 
 Result<std::vector<AlertRule>> ParseAlertRules(const YAML::Node& alerts, std::string_view origin) {

@@ -2,8 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "ferry/base/duration.h"
 #include "ferry/base/files.h"
-#include "ferry/pipeline/duration.h"
 
 namespace ferry::monitor {
 namespace {
@@ -38,7 +38,7 @@ Result<int64_t> ReadDuration(const YAML::Node& n, const std::string& where, bool
   if (!n.IsScalar()) return InvalidArgument(where + ": expected a duration like 30s or 5m" + At(n));
   const std::string text = n.Scalar();
   if (allow_zero && (text == "0" || text == "0s")) return 0;
-  auto ms = pipeline::ParseDurationMs(text);
+  auto ms = ParseDurationMs(text);
   if (!ms.ok()) return InvalidArgument(where + ": " + ms.status().message() + At(n));
   return *ms;
 }

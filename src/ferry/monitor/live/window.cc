@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "ferry/pipeline/duration.h"
+#include "ferry/base/duration.h"
 
 namespace ferry::monitor {
 
@@ -77,7 +77,7 @@ Result<WindowQuery> ParseWindowQuery(std::string_view text) {
     q.kind = WindowQuery::Kind::kCurrent;
     return q;
   }
-  auto ms = pipeline::ParseDurationMs(text);
+  auto ms = ParseDurationMs(text);
   if (!ms.ok()) {
     return InvalidArgument("window: expected current, last or a duration like 15m, got '" +
                            std::string(text) + "'");

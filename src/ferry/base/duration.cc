@@ -1,10 +1,10 @@
-#include "ferry/pipeline/duration.h"
+#include "ferry/base/duration.h"
 
 #include <cctype>
 #include <cstdio>
 #include <string>
 
-namespace ferry::pipeline {
+namespace ferry {
 
 Result<int64_t> ParseDurationMs(std::string_view text) {
   auto bad = [&] {
@@ -35,7 +35,8 @@ Result<int64_t> ParseDurationMs(std::string_view text) {
     } else {
       return bad();
     }
-    total += n * unit;
+    total += n * unit;  // n < 1e9 and unit ≤ 3.6e6: no overflow before the check
+    if (total > kMaxDurationMs) return bad();
   }
   if (total <= 0) return bad();
   return total;
@@ -54,4 +55,4 @@ std::string FormatDurationMs(int64_t ms) {
   return buf;
 }
 
-}  // namespace ferry::pipeline
+}  // namespace ferry
