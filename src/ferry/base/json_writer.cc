@@ -119,14 +119,18 @@ JsonWriter& JsonWriter::Double(double value) {
 
 JsonWriter& JsonWriter::Float(float value) {
   BeforeValue();
-  if (!std::isfinite(value)) {
-    out_->append("null");
-    return *this;
+  AppendJsonFloat(out_, value);
+  return *this;
+}
+
+void AppendJsonFloat(std::string* out, float v) {
+  if (!std::isfinite(v)) {
+    out->append("null");
+    return;
   }
   char buf[64];
-  auto r = std::to_chars(buf, buf + sizeof(buf), value);
-  out_->append(buf, r.ptr);
-  return *this;
+  auto r = std::to_chars(buf, buf + sizeof(buf), v);
+  out->append(buf, r.ptr);
 }
 
 JsonWriter& JsonWriter::Bool(bool value) {

@@ -42,5 +42,8 @@ class JsonWriter {
 
 // Appends `s` as a quoted JSON string, escaping as RFC 8259 requires.
 void AppendJsonString(std::string* out, std::string_view s);
+// Appends `v` as the shortest text that reads back as the same float; null
+// when it is not finite.
+void AppendJsonFloat(std::string* out, float v);
 
 }  // namespace ferry

@@ -17,6 +17,7 @@
 
 #include "ferry/base/files.h"
 #include "ferry/base/json_writer.h"
+#include "ferry/base/wall_clock.h"
 #include "ferry/bundle/manifest.h"
 #include "ferry/cli/commands.h"
 #include "ferry/monitor/log_cursor.h"
@@ -41,12 +42,6 @@ std::string Quoted(std::string_view text) {
   return out;
 }
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // The model's log folder; it must exist.
 Result<fs::path> ModelLogDir(const std::string& model, const std::string& log_dir) {
   if (!bundle::IsValidModelName(model)) {
@@ -67,7 +62,7 @@ Result<fs::path> ModelLogDir(const std::string& model, const std::string& log_di
 
 Result<int64_t> TimeFlag(std::string_view flag, const std::string& value, int64_t fallback) {
   if (value.empty()) return fallback;
-  Result<int64_t> t = monitor::ParseTimeArg(value, NowMs());
+  Result<int64_t> t = monitor::ParseTimeArg(value, WallClockMs());
   if (!t.ok()) return t.status().WithContext(std::string(flag));
   return t;
 }

@@ -16,6 +16,7 @@
 
 #include "ferry/base/files.h"
 #include "ferry/base/json_writer.h"
+#include "ferry/base/wall_clock.h"
 
 namespace ferry::monitor {
 namespace {
@@ -160,12 +161,6 @@ bool TopLevelSpans(std::string_view t, std::map<std::string, std::string_view, s
     }
     return pos < t.size() && t[pos] == '}';
   }
-}
-
-int64_t SystemNowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 }  // namespace
@@ -349,7 +344,7 @@ Result<LogContents> ReadLog(const fs::path& dir, int64_t since_ms) {
 
 SegmentLog::SegmentLog(fs::path dir, SegmentLogOptions options)
     : dir_(std::move(dir)), options_(std::move(options)) {
-  if (!options_.now_ms) options_.now_ms = SystemNowMs;
+  if (!options_.now_ms) options_.now_ms = WallClockMs;
 }
 
 SegmentLog::~SegmentLog() {

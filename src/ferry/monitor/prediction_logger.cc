@@ -16,14 +16,14 @@ struct MutexAdapter {
   void unlock() FERRY_TSA(no_thread_safety_analysis) { mu.Unlock(); }
 };
 
+}  // namespace
+
 bool KeepBySampling(uint64_t i, double rate) {
   if (rate >= 1.0) return true;
   double a = std::floor(static_cast<double>(i + 1) * rate);
   double b = std::floor(static_cast<double>(i) * rate);
   return a > b;
 }
-
-}  // namespace
 
 Result<std::unique_ptr<PredictionLogger>> PredictionLogger::Create(
     std::unique_ptr<SegmentLog> log, PredictionLoggerOptions options) {

@@ -14,6 +14,10 @@
 
 namespace ferry::monitor {
 
+// Deterministic sampling: offer number i (from 0) is kept when
+// floor((i+1)*rate) > floor(i*rate), so exactly floor(n*rate) of n are kept.
+bool KeepBySampling(uint64_t i, double rate);
+
 struct PredictionLoggerOptions {
   size_t capacity_records = 10'000;  // bounded queue between Offer and the writer
   double sample_rate = 1.0;          // in [0, 1]; 1 = every record

@@ -7,17 +7,12 @@
 
 #include "ferry/base/files.h"
 #include "ferry/base/json_writer.h"
+#include "ferry/base/wall_clock.h"
 #include "ferry/bundle/baseline.h"
 #include "ferry/monitor/drift_json.h"
 
 namespace ferry::monitor {
 namespace {
-
-int64_t WallMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 Result<std::shared_ptr<const DriftReference>> ReadReference(const bundle::Bundle& b) {
   const std::filesystem::path path = b.BaselinePath();
@@ -114,9 +109,9 @@ void Monitor::Stop() {
 
 void Monitor::Run(std::stop_token stop) {
   const int64_t w = options_.window_ms;
-  int64_t boundary = (WallMs() / w + 1) * w;
+  int64_t boundary = (WallClockMs() / w + 1) * w;
   while (!stop.stop_requested()) {
-    const int64_t now = WallMs();
+    const int64_t now = WallClockMs();
     const int64_t wake_at = std::min(boundary, now + 1000);
     {
       std::unique_lock<std::mutex> lock(wait_mu_);
@@ -126,9 +121,9 @@ void Monitor::Run(std::stop_token stop) {
     }
     if (stop.stop_requested()) break;
     PublishLogCounters();
-    if (WallMs() >= boundary) {
+    if (WallClockMs() >= boundary) {
       CloseWindows(boundary);
-      boundary = (WallMs() / w + 1) * w;
+      boundary = (WallClockMs() / w + 1) * w;
     }
   }
 }
@@ -180,9 +175,9 @@ Result<std::shared_ptr<serving::PredictionObserver>> Monitor::ForVersion(
   }
   auto [it, inserted] = state.versions.try_emplace(version);
   if (inserted) {
-    it->second = std::make_shared<VersionMonitor>(model, version, bundle.manifest.task,
-                                                  bundle.manifest.signature, std::move(reference),
-                                                  state.log.get(), options_.windows_kept, WallMs());
+    it->second = std::make_shared<VersionMonitor>(
+        model, version, bundle.manifest.task, bundle.manifest.signature, std::move(reference),
+        state.log.get(), options_.windows_kept, WallClockMs());
   }
   state.latest = version;
   return std::shared_ptr<serving::PredictionObserver>(it->second);

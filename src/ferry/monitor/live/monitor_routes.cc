@@ -2,21 +2,15 @@
 
 #include <simdjson.h>
 
-#include <chrono>
 #include <string>
 
 #include "ferry/base/json_writer.h"
+#include "ferry/base/wall_clock.h"
 #include "ferry/protocol/error_reply.h"
 #include "ferry/protocol/http_target.h"
 
 namespace ferry::monitor {
 namespace {
-
-int64_t WallMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 Result<std::optional<int64_t>> VersionParam(const std::map<std::string, std::string>& query) {
   auto it = query.find("version");
@@ -44,8 +38,8 @@ Result<std::string> WindowReport(const Monitor& monitor, const protocol::HttpReq
   FERRY_ASSIGN_OR_RETURN(WindowQuery window,
                          ParseWindowQuery(w == query.end() ? "last" : w->second));
   const std::string model(parts[3]);
-  return drift ? monitor.DriftJson(model, version, window, WallMs())
-               : monitor.PerformanceJson(model, version, window, WallMs());
+  return drift ? monitor.DriftJson(model, version, window, WallClockMs())
+               : monitor.PerformanceJson(model, version, window, WallClockMs());
 }
 
 Result<Feedback> FeedbackItem(simdjson::dom::element e, const std::string& where) {
@@ -79,7 +73,7 @@ Result<std::string> PostFeedback(Monitor& monitor, const protocol::HttpRequest& 
   if (parts.size() != 4) return NotFound("no route " + request.target);
   FERRY_ASSIGN_OR_RETURN(std::vector<Feedback> items, ParseFeedbackBody(request.body));
   FERRY_ASSIGN_OR_RETURN(FeedbackResult r,
-                         monitor.AddFeedback(std::string(parts[2]), items, WallMs()));
+                         monitor.AddFeedback(std::string(parts[2]), items, WallClockMs()));
   std::string out;
   JsonWriter j(&out);
   j.BeginObject().Key("joined").Int(r.joined).Key("unmatched").Int(r.unmatched);

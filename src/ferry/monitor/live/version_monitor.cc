@@ -1,40 +1,41 @@
 #include "ferry/monitor/live/version_monitor.h"
 
 #include <algorithm>
-#include <charconv>
-#include <chrono>
-#include <cmath>
 #include <utility>
 
 #include "ferry/base/json_writer.h"
+#include "ferry/base/wall_clock.h"
 
 namespace ferry::monitor {
 namespace {
 
-int64_t WallMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+// The key of row `r`: its entry of the request's `keys` input, or
+// parameters.key for a one-row request; empty otherwise.
+std::string_view RowKey(const serving::InferResponse& response, int64_t rows, int64_t r) {
+  if (static_cast<size_t>(rows) == response.row_keys.size()) {
+    return response.row_keys[static_cast<size_t>(r)];
+  }
+  return rows == 1 ? std::string_view(response.key) : std::string_view();
 }
 
-void AppendFloat(std::string* out, float v) {
-  if (!std::isfinite(v)) {
-    out->append("null");
-    return;
+// The task's output (binary "probability", multiclass "probabilities",
+// regression "prediction") when it holds `rows` rows of FP32; else null.
+const serving::NamedTensor* TaskOutput(const serving::InferResponse& response, int64_t rows) {
+  for (const serving::NamedTensor& o : response.outputs) {
+    if ((o.name == "probability" || o.name == "probabilities" || o.name == "prediction") &&
+        o.tensor.type() == DataType::kFp32 && o.tensor.shape().rank() > 0 &&
+        o.tensor.shape().dim(0) == rows && rows > 0) {
+      return &o;
+    }
   }
-  char buf[32];
-  auto r = std::to_chars(buf, buf + sizeof(buf), v);
-  out->append(buf, r.ptr);
+  return nullptr;
 }
 
 }  // namespace
 
 bool ModelLog::Keep() {
   if (sample_rate >= 1.0) return true;
-  if (sample_rate <= 0.0) return false;
-  const uint64_t i = offered.fetch_add(1, std::memory_order_relaxed);
-  return std::floor(static_cast<double>(i + 1) * sample_rate) >
-         std::floor(static_cast<double>(i) * sample_rate);
+  return KeepBySampling(offered.fetch_add(1, std::memory_order_relaxed), sample_rate);
 }
 
 VersionMonitor::VersionMonitor(std::string model, int64_t version, Task task,
@@ -127,23 +128,12 @@ void VersionMonitor::CountUnmatched(int64_t n) {
 void VersionMonitor::Remember(const serving::InferResponse& response, int64_t rows,
                               int64_t now_ms) {
   // The task's output: one value per row, or (multiclass) one per class.
-  const serving::NamedTensor* out = nullptr;
-  for (const serving::NamedTensor& o : response.outputs) {
-    if (o.name == "probability" || o.name == "probabilities" || o.name == "prediction") out = &o;
-  }
-  if (out == nullptr || out->tensor.type() != DataType::kFp32 || out->tensor.shape().rank() == 0 ||
-      out->tensor.shape().dim(0) != rows || rows == 0) {
-    return;
-  }
+  const serving::NamedTensor* out = TaskOutput(response, rows);
+  if (out == nullptr) return;
   const size_t per_row = static_cast<size_t>(out->tensor.NumElements() / rows);
   const float* v = static_cast<const float*>(out->tensor.data());
   for (int64_t r = 0; r < rows; ++r) {
-    std::string_view key;
-    if (static_cast<size_t>(rows) == response.row_keys.size()) {
-      key = response.row_keys[static_cast<size_t>(r)];
-    } else if (rows == 1) {
-      key = response.key;
-    }
+    const std::string_view key = RowKey(response, rows, r);
     if (key.empty()) continue;
     LoggedPrediction p;
     p.version = version_;
@@ -183,29 +173,26 @@ void VersionMonitor::ObserveSuccess(const serving::InferRequest& request,
       }
     }
   }
-  if (log_ != nullptr && log_->feedback != nullptr) Remember(response, rows, WallMs());
-  if (log_ != nullptr && log_->logger != nullptr) Log(request, response, latency_us);
+  if (log_ == nullptr) return;
+  const int64_t now_ms = WallClockMs();
+  if (log_->feedback != nullptr) Remember(response, rows, now_ms);
+  if (log_->logger != nullptr && request.input.type() == DataType::kFp32 &&
+      columns == column_keys_.size()) {
+    Log(static_cast<const float*>(request.input.data()), rows, columns, response, latency_us,
+        now_ms);
+  }
 }
 
-void VersionMonitor::Log(const serving::InferRequest& request,
-                         const serving::InferResponse& response, int64_t latency_us) {
-  const Shape& shape = request.input.shape();
-  const int64_t rows = shape.rank() > 0 ? shape.dim(0) : 0;
-  const size_t columns = shape.rank() > 1 ? static_cast<size_t>(shape.dim(1)) : 0;
-  if (request.input.type() != DataType::kFp32 || columns != column_keys_.size()) return;
-  const float* x = static_cast<const float*>(request.input.data());
-  const int64_t now = WallMs();
+void VersionMonitor::Log(const float* x, int64_t rows, size_t columns,
+                         const serving::InferResponse& response, int64_t latency_us,
+                         int64_t now_ms) {
   for (int64_t r = 0; r < rows; ++r) {
     if (!log_->Keep()) continue;
     PredictionRecord rec;
-    rec.time_ms = now;
+    rec.time_ms = now_ms;
     rec.model = model_;
     rec.version = version_;
-    if (static_cast<size_t>(rows) == response.row_keys.size()) {
-      rec.key = response.row_keys[static_cast<size_t>(r)];
-    } else if (rows == 1) {
-      rec.key = response.key;
-    }
+    rec.key = RowKey(response, rows, r);
     rec.latency_us = latency_us;
     std::string& in = rec.inputs_json;
     in.reserve(columns * 24 + 2);
@@ -214,7 +201,7 @@ void VersionMonitor::Log(const serving::InferRequest& request,
     for (size_t c = 0; c < columns; ++c) {
       if (c > 0) in += ',';
       in += column_keys_[c];
-      AppendFloat(&in, row[c]);
+      AppendJsonFloat(&in, row[c]);
     }
     in += '}';
     std::string& out = rec.outputs_json;
@@ -232,12 +219,12 @@ void VersionMonitor::Log(const serving::InferRequest& request,
       AppendJsonString(&out, o.name);
       out += ':';
       if (o.tensor.shape().rank() == 1) {
-        AppendFloat(&out, v[0]);
+        AppendJsonFloat(&out, v[0]);
       } else {
         out += '[';
         for (size_t k = 0; k < per_row; ++k) {
           if (k > 0) out += ',';
-          AppendFloat(&out, v[k]);
+          AppendJsonFloat(&out, v[k]);
         }
         out += ']';
       }

@@ -71,8 +71,9 @@ class VersionMonitor final : public serving::PredictionObserver {
   // the prediction; null otherwise.
   const float* PredictionValues(const serving::InferResponse& response, int64_t rows) const;
   void Remember(const serving::InferResponse& response, int64_t rows, int64_t now_ms);
-  void Log(const serving::InferRequest& request, const serving::InferResponse& response,
-           int64_t latency_us);
+  // One record per sampled row of `x` (rows × columns, signature order).
+  void Log(const float* x, int64_t rows, size_t columns, const serving::InferResponse& response,
+           int64_t latency_us, int64_t now_ms);
 
   const std::string model_;
   const int64_t version_;
