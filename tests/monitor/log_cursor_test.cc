@@ -275,3 +275,50 @@ TEST(LogCursorTest, AnAbsentFolderHoldsNothingAndAFileIsRefused) {
 
 }  // namespace
 }  // namespace ferry::monitor
+
+namespace ferry::monitor {
+namespace {
+
+TEST(LogCursorRowsTest, RowsOfTheOpenSegmentReadAcrossPolls) {
+  TempDir tmp;
+  auto log = OpenLog(tmp.path());
+  RowSchema schema;
+  schema.model = "bc";
+  schema.version = 2;
+  schema.columns = {"a"};
+  std::string frame;
+  AppendSchemaRecord(7, schema, &frame);
+  log->AddSchema(frame);
+  auto row = [](int64_t t) {
+    const float x[] = {static_cast<float>(t)};
+    std::string f;
+    EXPECT_TRUE(AppendRowRecord(7, t, 1, "k", x, {}, &f));
+    return f;
+  };
+  ASSERT_TRUE(log->AppendFrames(row(1), 1, 1).ok());
+  ASSERT_TRUE(log->Flush().ok());
+  LogCursor cursor(tmp.path());
+  std::vector<std::string> inputs;
+  auto poll = [&] {
+    inputs.clear();
+    ASSERT_TRUE(cursor.Poll([&](PredictionRecord&& r) { inputs.push_back(r.inputs_json); }).ok());
+  };
+  poll();
+  EXPECT_EQ(inputs, (std::vector<std::string>{R"({"a":1})"}));
+  // The next poll reads from where the last stopped, past the schema.
+  ASSERT_TRUE(log->AppendFrames(row(2) + row(3), 2, 3).ok());
+  ASSERT_TRUE(log->Flush().ok());
+  poll();
+  EXPECT_EQ(inputs, (std::vector<std::string>{R"({"a":2})", R"({"a":3})"}));
+  // Rotated, it is not read again; the next segment defines the schema anew.
+  ASSERT_TRUE(log->Rotate().ok());
+  ASSERT_TRUE(log->AppendFrames(row(4), 4, 4).ok());
+  ASSERT_TRUE(log->Flush().ok());
+  poll();
+  EXPECT_EQ(inputs, (std::vector<std::string>{R"({"a":4})"}));
+  EXPECT_EQ(cursor.pending_bytes(), 0u);
+  EXPECT_EQ(cursor.skipped_bytes(), 0u);
+}
+
+}  // namespace
+}  // namespace ferry::monitor

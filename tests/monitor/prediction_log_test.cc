@@ -96,7 +96,7 @@ TEST(PredictionLogTest, RotatesBySize) {
   TempDir tmp;
   size_t framed = EncodeRecord(Rec(0)).value().size();
   SegmentLogOptions o;
-  o.max_segment_bytes = kSegmentHeaderBytes + 2 * framed;  // two records per segment
+  o.max_segment_bytes = kSegmentStartBytes + 2 * framed;  // two records per segment
   auto log = SegmentLog::Open(tmp.path(), o).value();
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(log->Append(Rec(100 + i)).ok());
   ASSERT_TRUE(log->Flush().ok());
@@ -133,8 +133,8 @@ TEST(PredictionLogTest, RetentionByBytes) {
   TempDir tmp;
   size_t framed = EncodeRecord(Rec(10)).value().size();
   SegmentLogOptions o;
-  o.max_segment_bytes = kSegmentHeaderBytes + framed;  // one record per segment
-  o.retention_bytes = 2 * (kSegmentHeaderBytes + framed);
+  o.max_segment_bytes = kSegmentStartBytes + framed;  // one record per segment
+  o.retention_bytes = 2 * (kSegmentStartBytes + framed);
   auto log = SegmentLog::Open(tmp.path(), o).value();
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(log->Append(Rec(10 + i)).ok());
   EXPECT_EQ(Names(tmp.path()), (std::vector<std::string>{"13-4.seg", "14-5.seg"}));
@@ -145,7 +145,7 @@ TEST(PredictionLogTest, RetentionByAge) {
   FakeClock clock;
   size_t framed = EncodeRecord(Rec(0)).value().size();
   SegmentLogOptions o;
-  o.max_segment_bytes = kSegmentHeaderBytes + framed;
+  o.max_segment_bytes = kSegmentStartBytes + framed;
   o.retention_age_ms = 100;
   o.now_ms = clock.fn();
   auto log = SegmentLog::Open(tmp.path(), o).value();
@@ -199,8 +199,8 @@ TEST(PredictionLogTest, FlippedByteStopsReadingThere) {
   fs::path seg = WriteSegment(tmp.path(), 5);
   std::string bytes = Slurp(seg);
   size_t framed = EncodeRecord(Rec(0, "key0")).value().size();
-  size_t third = kSegmentHeaderBytes + 2 * framed;  // records all have the same size
-  bytes[third + kRecordFrameBytes + 10] ^= 0x20;    // inside the third payload
+  size_t third = kSegmentStartBytes + 2 * framed;  // records all have the same size
+  bytes[third + kRecordFrameBytes + 10] ^= 0x20;   // inside the third payload
   Spit(seg, bytes);
   SegmentContents c = ReadSegment(seg).value();
   ASSERT_EQ(c.records.size(), 2u);
@@ -238,7 +238,7 @@ TEST(PredictionLogTest, LeftoverOpenSegmentIsRotatedOnOpen) {
   EXPECT_EQ(c.records[0].time_ms, 7);
   EXPECT_EQ(c.records[1].time_ms, 9);
   EXPECT_EQ(c.skipped_bytes,
-            bytes.size() - 5 - kSegmentHeaderBytes - EncodeRecord(Rec(7)).value().size());
+            bytes.size() - 5 - kSegmentStartBytes - EncodeRecord(Rec(7)).value().size());
 }
 
 TEST(PredictionLogTest, NeverTruncatesAnExistingOpenSegment) {
@@ -271,6 +271,152 @@ TEST(PredictionLogTest, ListIgnoresOtherFilesAndMissingFolder) {
   Spit(tmp / "20-1.seg", "");
   Spit(tmp / "3-2.seg", "");
   EXPECT_EQ(Names(tmp.path()), (std::vector<std::string>{"3-2.seg", "20-1.seg"}));
+}
+
+}  // namespace
+}  // namespace ferry::monitor
+
+namespace ferry::monitor {
+namespace {
+
+RowSchema Schema() {
+  RowSchema s;
+  s.model = "bc";
+  s.version = 4;
+  s.columns = {"mean radius", "tëxt\"col"};
+  s.outputs = {"probability", "probabilities"};
+  return s;
+}
+
+// A row frame of schema 0 at time `t`: inputs {t, -0.5}, scalar probability
+// 0.25 and the array [0.75, 0.25].
+std::string RowFrame(int64_t t, std::string_view key = "k") {
+  static const float kProbs[] = {0.75f, 0.25f};
+  static const float kProb[] = {0.25f};
+  const float x[] = {static_cast<float>(t), -0.5f};
+  const RowOutput outs[] = {{.index = 0, .scalar = true, .values = kProb},
+                            {.index = 1, .scalar = false, .values = kProbs}};
+  std::string frame;
+  EXPECT_TRUE(AppendRowRecord(0, t, 77, key, x, outs, &frame));
+  return frame;
+}
+
+std::string SchemaFrame() {
+  std::string frame;
+  AppendSchemaRecord(0, Schema(), &frame);
+  return frame;
+}
+
+TEST(PredictionLogRowsTest, ReadBackAsJsonRecords) {
+  TempDir tmp;
+  {
+    auto log = SegmentLog::Open(tmp.path(), {}).value();
+    log->AddSchema(SchemaFrame());
+    std::string frames = RowFrame(10, "a\"b") + RowFrame(11, "");
+    ASSERT_TRUE(log->AppendFrames(frames, 10, 11).ok());
+    ASSERT_TRUE(log->Append(Rec(12)).ok());  // JSON records mix with rows
+    ASSERT_TRUE(log->Rotate().ok());
+  }
+  LogContents c = ReadLog(tmp.path()).value();
+  ASSERT_EQ(c.records.size(), 3u);
+  EXPECT_EQ(c.skipped_bytes, 0u);
+  const PredictionRecord& r = c.records[0];
+  EXPECT_EQ(r.time_ms, 10);
+  EXPECT_EQ(r.model, "bc");
+  EXPECT_EQ(r.version, 4);
+  EXPECT_EQ(r.key, "a\"b");
+  EXPECT_EQ(r.latency_us, 77);
+  EXPECT_EQ(r.inputs_json, R"({"mean radius":10,"tëxt\"col":-0.5})");
+  EXPECT_EQ(r.outputs_json, R"({"probability":0.25,"probabilities":[0.75,0.25]})");
+  EXPECT_EQ(c.records[1].key, "");
+  EXPECT_EQ(c.records[1].inputs_json, R"({"mean radius":11,"tëxt\"col":-0.5})");
+  EXPECT_EQ(c.records[2], Rec(12));
+}
+
+TEST(PredictionLogRowsTest, EverySegmentDefinesTheSchemasAgain) {
+  TempDir tmp;
+  const size_t row = RowFrame(1).size();
+  SegmentLogOptions o;
+  o.max_segment_bytes = kSegmentStartBytes + SchemaFrame().size() + row;  // one row each
+  {
+    auto log = SegmentLog::Open(tmp.path(), o).value();
+    log->AddSchema(SchemaFrame());
+    for (int t = 1; t <= 3; ++t) ASSERT_TRUE(log->AppendFrames(RowFrame(t), t, t).ok());
+  }
+  std::vector<std::string> names = Names(tmp.path());
+  ASSERT_EQ(names, (std::vector<std::string>{"1-1.seg", "2-2.seg", "3-3.seg"}));
+  for (const std::string& name : names) {
+    // Each segment reads alone.
+    SegmentContents c = ReadSegment(tmp.path() / name).value();
+    ASSERT_EQ(c.records.size(), 1u) << name;
+    EXPECT_EQ(c.records[0].model, "bc");
+  }
+}
+
+TEST(PredictionLogRowsTest, ASchemaAddedToAnOpenSegmentIsWrittenThere) {
+  TempDir tmp;
+  auto log = SegmentLog::Open(tmp.path(), {}).value();
+  ASSERT_TRUE(log->Append(Rec(1)).ok());  // the segment is open, without schemas
+  log->AddSchema(SchemaFrame());
+  ASSERT_TRUE(log->AppendFrames(RowFrame(2), 2, 2).ok());
+  ASSERT_TRUE(log->Flush().ok());
+  SegmentContents c = ReadSegment(tmp.path() / kOpenSegmentName).value();
+  ASSERT_EQ(c.records.size(), 2u);
+  EXPECT_EQ(c.records[1].version, 4);
+}
+
+TEST(PredictionLogRowsTest, ARowWithoutItsSchemaIsDamage) {
+  std::string bytes = std::string(kSegmentMagic) + std::string("\x02\0\0\0", 4);
+  bytes += EncodeRecord(Rec(1)).value();
+  const size_t good = bytes.size();
+  bytes += RowFrame(2);
+  SegmentContents c = ParseSegment(bytes);
+  ASSERT_EQ(c.records.size(), 1u);
+  EXPECT_EQ(c.skipped_bytes, bytes.size() - good);
+  EXPECT_EQ(c.tail_error,
+            "at byte " + std::to_string(good) + ": bad record: row of undefined schema 0");
+}
+
+TEST(PredictionLogRowsTest, TornRowsAtEveryOffsetKeepEarlierRows) {
+  std::string bytes = std::string(kSegmentMagic) + std::string("\x02\0\0\0", 4) + SchemaFrame();
+  const size_t first = bytes.size();
+  bytes += RowFrame(1) + RowFrame(2);
+  for (size_t cut = first; cut <= bytes.size(); ++cut) {
+    SegmentContents c = ParseSegment(std::string_view(bytes).substr(0, cut));
+    const size_t whole = cut == bytes.size() ? 2 : cut >= first + RowFrame(1).size() ? 1 : 0;
+    EXPECT_EQ(c.records.size(), whole) << cut;
+  }
+}
+
+TEST(PredictionLogRowsTest, APartReadContinuesWithTheSchemasItLearnt) {
+  std::string head = std::string(kSegmentMagic) + std::string("\x02\0\0\0", 4) + SchemaFrame();
+  SegmentReadState state;
+  EXPECT_TRUE(ParseSegmentPart(head, &state).records.empty());
+  EXPECT_EQ(state.format, 2u);
+  SegmentContents rest = ParseSegmentPart(RowFrame(5), &state);
+  ASSERT_EQ(rest.records.size(), 1u);
+  EXPECT_EQ(rest.records[0].time_ms, 5);
+}
+
+TEST(PredictionLogRowsTest, FormatOneSegmentsStillRead) {
+  // A segment written before rows existed: header version 1, JSON records only.
+  std::string bytes = std::string(kSegmentMagic) + std::string("\x01\0\0\0", 4) +
+                      EncodeRecord(Rec(1)).value() + EncodeRecord(Rec(2)).value();
+  SegmentContents c = ParseSegment(bytes);
+  ASSERT_EQ(c.records.size(), 2u);
+  EXPECT_EQ(c.records[1], Rec(2));
+  EXPECT_EQ(c.skipped_bytes, 0u);
+  // A row frame in a format-1 segment is not a JSON record.
+  c = ParseSegment(std::string(kSegmentMagic) + std::string("\x01\0\0\0", 4) + SchemaFrame());
+  EXPECT_EQ(c.tail_error, "at byte 8: bad record: payload is not a JSON object");
+}
+
+TEST(PredictionLogRowsTest, RefusesARowOverThePayloadLimit) {
+  std::string frame;
+  std::string key(kMaxPayloadBytes, 'k');
+  const float x[] = {1};
+  EXPECT_FALSE(AppendRowRecord(0, 1, 1, key, x, {}, &frame));
+  EXPECT_TRUE(frame.empty());
 }
 
 }  // namespace

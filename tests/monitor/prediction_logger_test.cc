@@ -50,7 +50,7 @@ TEST(PredictionLoggerTest, DestructorDrains) {
   EXPECT_EQ(ReadLog(tmp.path()).value().records.size(), 50u);
 }
 
-// A gate the writer thread waits on before each record.
+// A gate the writer thread waits on before each batch.
 struct Gate {
   std::mutex mu;
   std::condition_variable cv;
@@ -141,12 +141,68 @@ TEST(PredictionLoggerTest, FlushReportsWriteErrors) {
   auto logger = MakeLogger(tmp.path(), {});
   PredictionRecord bad = Rec(1);
   bad.inputs_json = "{";
-  EXPECT_TRUE(logger->Offer(bad));
+  EXPECT_FALSE(logger->Offer(bad));  // refused at once, never queued
   EXPECT_TRUE(logger->Offer(Rec(2)));
   Status s = logger->Flush();
   EXPECT_EQ(s.message(), "prediction record: inputs are not valid JSON");
   EXPECT_EQ(logger->failed(), 1u);
   EXPECT_EQ(logger->written(), 1u);
+}
+
+}  // namespace
+}  // namespace ferry::monitor
+
+namespace ferry::monitor {
+namespace {
+
+TEST(PredictionLoggerRowsTest, FramedRowsAndTheirSchemasReachTheLog) {
+  TempDir tmp;
+  auto logger = MakeLogger(tmp.path(), {});
+  RowSchema schema;
+  schema.model = "bc";
+  schema.version = 1;
+  schema.columns = {"a", "b"};
+  schema.outputs = {"probability"};
+  EXPECT_EQ(logger->AddSchema(schema), 0u);
+  schema.version = 2;
+  EXPECT_EQ(logger->AddSchema(schema), 1u);
+  for (int i = 0; i < 10; ++i) {
+    const float x[] = {static_cast<float>(i), 2};
+    const float p[] = {0.5f};
+    const RowOutput out[] = {{.index = 0, .scalar = true, .values = p}};
+    std::string frame;
+    ASSERT_TRUE(AppendRowRecord(i % 2, 100 + i, 3, "k" + std::to_string(i), x, out, &frame));
+    EXPECT_TRUE(logger->OfferFrame(frame, 100 + i));
+  }
+  ASSERT_TRUE(logger->Flush().ok());
+  EXPECT_EQ(logger->written(), 10u);
+  LogContents c = ReadLog(tmp.path()).value();
+  ASSERT_EQ(c.records.size(), 10u);
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(c.records[i].version, 1 + i % 2);
+    EXPECT_EQ(c.records[i].key, "k" + std::to_string(i));
+    EXPECT_EQ(c.records[i].inputs_json, "{\"a\":" + std::to_string(i) + ",\"b\":2}");
+    EXPECT_EQ(c.records[i].outputs_json, R"({"probability":0.5})");
+  }
+}
+
+TEST(PredictionLoggerRowsTest, TheQueueIsBoundedInBytesToo) {
+  TempDir tmp;
+  Gate gate;
+  PredictionLoggerOptions o;
+  const size_t frame = EncodeRecord(Rec(0)).value().size();
+  o.capacity_bytes = 2 * frame;
+  o.before_write = [&gate] { gate.Wait(); };
+  auto logger = MakeLogger(tmp.path(), o);
+  EXPECT_TRUE(logger->Offer(Rec(0)));
+  gate.AwaitWriterBlocked();
+  EXPECT_TRUE(logger->Offer(Rec(1)));
+  EXPECT_TRUE(logger->Offer(Rec(2)));
+  EXPECT_FALSE(logger->Offer(Rec(3)));  // a third would pass the bytes allowed
+  EXPECT_EQ(logger->dropped(), 1u);
+  gate.Open();
+  ASSERT_TRUE(logger->Flush().ok());
+  EXPECT_EQ(ReadLog(tmp.path()).value().records.size(), 3u);
 }
 
 }  // namespace

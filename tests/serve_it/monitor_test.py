@@ -193,8 +193,16 @@ def main():
         segments = [f for f in os.listdir(model_logs)] if os.path.isdir(model_logs) else []
         fail.check(any(f.endswith(".seg") for f in segments),
                    f"a rotated segment after 1s: {segments}")
-        total = sum(os.path.getsize(os.path.join(model_logs, f)) for f in segments)
-        fail.check(total > 300 * 300, f"log bytes {total}")
+        # Read back as JSON: every row with its key, 30 named inputs and the probability.
+        r = ferry.run("logs", "export", "--model", "breast-cancer", "--log-dir", logs,
+                      "--format", "jsonl", check=False)
+        records = [json.loads(line) for line in r.stdout.splitlines()] if r.returncode == 0 else []
+        fail.check(len(records) == 300, f"{len(records)} logged rows, {r.stderr}")
+        fail.check(sorted(x["key"] for x in records if x["key"]) == sorted(keys[:200]),
+                   "the keys of the keyed rows")
+        fail.check(all(x["model"] == "breast-cancer" and x["version"] == 1 and
+                       len(x["inputs"]) == 30 and "probability" in x["outputs"] for x in records),
+                   f"record shape: {records[:1]}")
     fail.exit()
 
 

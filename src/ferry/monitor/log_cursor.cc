@@ -50,13 +50,6 @@ Status ReadAt(int fd, uint64_t offset, std::string* out, const fs::path& path) {
   return Status::Ok();
 }
 
-std::string Header() {
-  std::string h(kSegmentMagic);
-  for (int i = 0; i < 4; ++i)
-    h.push_back(static_cast<char>((kSegmentFormatVersion >> (8 * i)) & 0xff));
-  return h;
-}
-
 // "at byte N: why" (N relative to the parsed bytes) → "why".
 std::string Reason(const std::string& tail_error) {
   if (tail_error.starts_with("at byte ")) {
@@ -210,23 +203,18 @@ Status LogCursor::ReadSegmentFile(const fs::path& path, int fd, bool open,
     FERRY_ASSIGN_OR_RETURN(std::string first, first_frame());
     if (first != state.first_frame || size < state.offset) state = FileState{};  // a reused inode
   }
-  // Parse from the first unread frame, behind a segment header.
-  std::string bytes;
-  if (state.offset == 0) {
-    bytes.resize(size);
-    FERRY_RETURN_IF_ERROR(ReadAt(fd, 0, &bytes, path));
-  } else {
-    std::string rest(size - state.offset, '\0');
-    FERRY_RETURN_IF_ERROR(ReadAt(fd, state.offset, &rest, path));
-    bytes = Header() + rest;
-  }
-  SegmentContents contents = ParseSegment(bytes, since_ms_);
-  uint64_t base = state.offset == 0 ? 0 : state.offset - kSegmentHeaderBytes;
+  // Parse from the first unread frame (from the header the first time).
+  std::string bytes(size - state.offset, '\0');
+  FERRY_RETURN_IF_ERROR(ReadAt(fd, state.offset, &bytes, path));
+  const uint64_t base = state.offset;
+  SegmentContents contents = ParseSegmentPart(bytes, &state.read, since_ms_);
   uint64_t end = base + bytes.size() - contents.skipped_bytes;
   if (end > kSegmentHeaderBytes) {
     if (state.first_frame.empty())
       state.first_frame = bytes.substr(kSegmentHeaderBytes, kRecordFrameBytes);
     state.offset = end;
+  } else {
+    state.read = SegmentReadState{};  // the header alone, perhaps still being written
   }
   for (PredictionRecord& r : contents.records) {
     if (r.time_ms <= until_ms_) sink(std::move(r));

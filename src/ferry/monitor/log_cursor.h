@@ -60,6 +60,7 @@ class LogCursor {
     bool done = false;        // a rotated segment read to its end
     std::string name;         // its file name, once done
     int unseen_polls = 0;     // polls whose listing did not show the file
+    SegmentReadState read;    // what the records up to `offset` defined
   };
   static constexpr int kDone = -2;
   // An open descriptor, -1 (errno set), or kDone for a rotated segment read

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
@@ -35,12 +36,91 @@ uint64_t Checksum(std::string_view payload) {
   return v;
 }
 
-void PutU32(std::string* out, uint32_t v) {
-  for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+static_assert(std::endian::native == std::endian::little,
+              "segments are little-endian; the codecs copy numbers as they are in memory");
+
+template <typename T>
+void Put(char*& p, T v) {
+  std::memcpy(p, &v, sizeof v);
+  p += sizeof v;
 }
-void PutU64(std::string* out, uint64_t v) {
-  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+void PutBytes(char*& p, const void* data, size_t n) {
+  if (n == 0) return;  // data may be null
+  std::memcpy(p, data, n);
+  p += n;
 }
+void PutString(char*& p, std::string_view s) {
+  Put(p, static_cast<uint32_t>(s.size()));
+  PutBytes(p, s.data(), s.size());
+}
+
+// Fills in the frame of the payload that follows out[start + kRecordFrameBytes].
+void Frame(std::string* out, size_t start) {
+  const size_t len = out->size() - start - kRecordFrameBytes;
+  char* p = out->data() + start;
+  Put(p, static_cast<uint32_t>(len));
+  Put(p, Checksum(std::string_view(*out).substr(start + kRecordFrameBytes)));
+}
+
+enum RecordKind : uint8_t { kSchemaRecord = 0x01, kRowRecord = 0x02, kStartRecord = 0x03 };
+
+// Reads the numbers and strings of a binary payload; any read past its end
+// leaves ok() false (and returns zeros and empty strings).
+class PayloadReader {
+ public:
+  explicit PayloadReader(std::string_view b) : b_(b) {}
+  template <typename T>
+  T Get() {
+    T v{};
+    if (!ok_ || b_.size() - pos_ < sizeof v) {
+      ok_ = false;
+      return v;
+    }
+    std::memcpy(&v, b_.data() + pos_, sizeof v);
+    pos_ += sizeof v;
+    return v;
+  }
+  std::string_view String() { return Bytes(Get<uint32_t>()); }
+  // `n` floats as raw bytes (4 n).
+  std::string_view Floats(uint64_t n) {
+    if (!ok_ || n > (b_.size() - pos_) / 4) {
+      ok_ = false;
+      return {};
+    }
+    return Bytes(n * 4);
+  }
+  bool ok() const { return ok_; }
+  bool at_end() const { return pos_ == b_.size(); }
+
+ private:
+  std::string_view Bytes(uint64_t n) {
+    if (!ok_ || b_.size() - pos_ < n) {
+      ok_ = false;
+      return {};
+    }
+    std::string_view v = b_.substr(pos_, n);
+    pos_ += n;
+    return v;
+  }
+  std::string_view b_;
+  size_t pos_ = 0;
+  bool ok_ = true;
+};
+
+std::string JsonKey(std::string_view name) {
+  std::string key;
+  AppendJsonString(&key, name);
+  key += ':';
+  return key;
+}
+
+// Appends "v" for the float stored at `raw`.
+void AppendRawFloat(std::string* out, const char* raw) {
+  float v;
+  std::memcpy(&v, raw, sizeof v);
+  AppendJsonFloat(out, v);
+}
+
 uint64_t GetLE(std::string_view b, size_t pos, int n) {
   uint64_t v = 0;
   for (int i = n - 1; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(b[pos + i]);
@@ -49,7 +129,9 @@ uint64_t GetLE(std::string_view b, size_t pos, int n) {
 
 std::string SegmentHeader() {
   std::string h(kSegmentMagic);
-  PutU32(&h, kSegmentFormatVersion);
+  h.resize(kSegmentHeaderBytes);
+  char* p = h.data() + kSegmentMagic.size();
+  Put(p, kSegmentFormatVersion);
   return h;
 }
 
@@ -199,12 +281,54 @@ Status AppendRecord(const PredictionRecord& r, bool validate_json, std::string* 
     return InvalidArgument("prediction record: " + std::to_string(payload_size) +
                            " bytes exceeds the limit of " + std::to_string(kMaxPayloadBytes));
   }
-  std::string frame;
-  frame.reserve(kRecordFrameBytes);
-  PutU32(&frame, static_cast<uint32_t>(payload_size));
-  PutU64(&frame, Checksum(std::string_view(*out).substr(start + kRecordFrameBytes)));
-  out->replace(start, kRecordFrameBytes, frame);
+  Frame(out, start);
   return Status::Ok();
+}
+
+void AppendSchemaRecord(uint32_t id, const RowSchema& schema, std::string* out) {
+  size_t payload = 1 + 4 + 4 + schema.model.size() + 8 + 4 + 4;
+  for (const std::string& c : schema.columns) payload += 4 + c.size();
+  for (const std::string& o : schema.outputs) payload += 4 + o.size();
+  const size_t start = out->size();
+  out->resize(start + kRecordFrameBytes + payload);
+  char* p = out->data() + start + kRecordFrameBytes;
+  Put(p, static_cast<uint8_t>(kSchemaRecord));
+  Put(p, id);
+  PutString(p, schema.model);
+  Put(p, schema.version);
+  Put(p, static_cast<uint32_t>(schema.columns.size()));
+  for (const std::string& c : schema.columns) PutString(p, c);
+  Put(p, static_cast<uint32_t>(schema.outputs.size()));
+  for (const std::string& o : schema.outputs) PutString(p, o);
+  Frame(out, start);
+}
+
+bool AppendRowRecord(uint32_t schema, int64_t time_ms, int64_t latency_us, std::string_view key,
+                     std::span<const float> inputs, std::span<const RowOutput> outputs,
+                     std::string* out) {
+  if (outputs.size() > 255) return false;
+  uint64_t payload = 1 + 4 + 8 + 8 + 4 + uint64_t{key.size()} + 4 + 4 * uint64_t{inputs.size()} + 1;
+  for (const RowOutput& o : outputs) payload += 2 + 1 + 4 + 4 * uint64_t{o.values.size()};
+  if (payload > kMaxPayloadBytes) return false;
+  const size_t start = out->size();
+  out->resize(start + kRecordFrameBytes + payload);
+  char* p = out->data() + start + kRecordFrameBytes;
+  Put(p, static_cast<uint8_t>(kRowRecord));
+  Put(p, schema);
+  Put(p, time_ms);
+  Put(p, latency_us);
+  PutString(p, key);
+  Put(p, static_cast<uint32_t>(inputs.size()));
+  PutBytes(p, inputs.data(), inputs.size_bytes());
+  Put(p, static_cast<uint8_t>(outputs.size()));
+  for (const RowOutput& o : outputs) {
+    Put(p, o.index);
+    Put(p, static_cast<uint8_t>(o.scalar ? 0 : 1));
+    Put(p, static_cast<uint32_t>(o.values.size()));
+    PutBytes(p, o.values.data(), o.values.size_bytes());
+  }
+  Frame(out, start);
+  return true;
 }
 
 Result<std::string> EncodeRecord(const PredictionRecord& r) {
@@ -247,15 +371,106 @@ Result<PredictionRecord> DecodePayload(std::string_view payload) {
   return r;
 }
 
-SegmentContents ParseSegment(std::string_view bytes, int64_t since_ms) {
-  SegmentContents out;
-  if (bytes.size() < kSegmentHeaderBytes || bytes.substr(0, 4) != kSegmentMagic ||
-      GetLE(bytes, 4, 4) != kSegmentFormatVersion) {
-    out.skipped_bytes = bytes.size();
-    if (!bytes.empty()) out.tail_error = "bad segment header";
-    return out;
+namespace {
+
+// A schema payload into `state`; false when it is malformed.
+bool DecodeSchema(std::string_view payload, SegmentReadState* state) {
+  PayloadReader in(payload);
+  in.Get<uint8_t>();
+  const uint32_t id = in.Get<uint32_t>();
+  SegmentReadState::Schema schema;
+  schema.model = in.String();
+  schema.version = in.Get<int64_t>();
+  const uint32_t columns = in.Get<uint32_t>();
+  for (uint32_t c = 0; c < columns && in.ok(); ++c)
+    schema.column_keys.push_back(JsonKey(in.String()));
+  const uint32_t outputs = in.Get<uint32_t>();
+  for (uint32_t o = 0; o < outputs && in.ok(); ++o)
+    schema.output_keys.push_back(JsonKey(in.String()));
+  if (!in.ok() || !in.at_end()) return false;
+  state->schemas[id] = std::move(schema);
+  return true;
+}
+
+// A row payload as a record, its inputs and outputs spelled as JSON.
+Result<PredictionRecord> DecodeRow(std::string_view payload, const SegmentReadState& state) {
+  PayloadReader in(payload);
+  in.Get<uint8_t>();
+  const uint32_t id = in.Get<uint32_t>();
+  auto schema = state.schemas.find(id);
+  if (in.ok() && schema == state.schemas.end()) {
+    return InvalidArgument("row of undefined schema " + std::to_string(id));
   }
-  size_t pos = kSegmentHeaderBytes;
+  PredictionRecord r;
+  r.time_ms = in.Get<int64_t>();
+  r.latency_us = in.Get<int64_t>();
+  r.key = in.String();
+  const uint32_t columns = in.Get<uint32_t>();
+  std::string_view x = in.Floats(columns);
+  if (!in.ok()) return InvalidArgument("truncated row");
+  const SegmentReadState::Schema& s = schema->second;
+  if (columns != s.column_keys.size()) {
+    return InvalidArgument("row of " + std::to_string(columns) + " inputs, its schema has " +
+                           std::to_string(s.column_keys.size()));
+  }
+  r.model = s.model;
+  r.version = s.version;
+  std::string& json = r.inputs_json;
+  json.reserve(columns * 16 + 2);
+  json += '{';
+  for (uint32_t c = 0; c < columns; ++c) {
+    if (c > 0) json += ',';
+    json += s.column_keys[c];
+    AppendRawFloat(&json, x.data() + 4 * c);
+  }
+  json += '}';
+  std::string& out = r.outputs_json;
+  out += '{';
+  const uint8_t outputs = in.Get<uint8_t>();
+  for (uint8_t o = 0; o < outputs && in.ok(); ++o) {
+    const uint16_t index = in.Get<uint16_t>();
+    const uint8_t array = in.Get<uint8_t>();
+    const uint32_t width = in.Get<uint32_t>();
+    std::string_view v = in.Floats(width);
+    if (!in.ok()) break;
+    if (index >= s.output_keys.size() || array > 1 || (array == 0 && width != 1)) {
+      return InvalidArgument("bad output in row");
+    }
+    if (o > 0) out += ',';
+    out += s.output_keys[index];
+    if (array == 0) {
+      AppendRawFloat(&out, v.data());
+      continue;
+    }
+    out += '[';
+    for (uint32_t k = 0; k < width; ++k) {
+      if (k > 0) out += ',';
+      AppendRawFloat(&out, v.data() + 4 * k);
+    }
+    out += ']';
+  }
+  out += '}';
+  if (!in.ok() || !in.at_end()) return InvalidArgument("truncated row");
+  return r;
+}
+
+}  // namespace
+
+SegmentContents ParseSegmentPart(std::string_view bytes, SegmentReadState* state,
+                                 int64_t since_ms) {
+  SegmentContents out;
+  size_t pos = 0;
+  if (state->format == 0) {
+    const uint64_t format = bytes.size() >= kSegmentHeaderBytes ? GetLE(bytes, 4, 4) : 0;
+    if (bytes.size() < kSegmentHeaderBytes || bytes.substr(0, 4) != kSegmentMagic || format < 1 ||
+        format > kSegmentFormatVersion) {
+      out.skipped_bytes = bytes.size();
+      if (!bytes.empty()) out.tail_error = "bad segment header";
+      return out;
+    }
+    state->format = static_cast<uint32_t>(format);
+    pos = kSegmentHeaderBytes;
+  }
   while (pos < bytes.size()) {
     std::string error;
     if (bytes.size() - pos < kRecordFrameBytes) {
@@ -269,17 +484,29 @@ SegmentContents ParseSegment(std::string_view bytes, int64_t since_ms) {
         error = "record length past the end of the file";
       } else {
         std::string_view payload = bytes.substr(pos + kRecordFrameBytes, len);
+        const char kind = payload.empty() ? '\0' : payload.front();
+        Result<PredictionRecord> r = InvalidArgument("unknown record kind");
+        bool is_record = true;
         if (Checksum(payload) != sum) {
           error = "checksum mismatch";
-        } else {
-          Result<PredictionRecord> r = DecodePayload(payload);
-          if (!r.ok()) {
-            error = "bad record: " + r.status().message();
-          } else {
-            if (r->time_ms >= since_ms) out.records.push_back(std::move(r).value());
-            pos += kRecordFrameBytes + len;
-            continue;
+        } else if (kind == '{' || state->format == 1) {
+          r = DecodePayload(payload);
+        } else if (kind == kRowRecord) {
+          r = DecodeRow(payload, *state);
+        } else if (kind == kSchemaRecord) {
+          is_record = false;
+          if (!DecodeSchema(payload, state)) error = "bad schema record";
+        } else if (kind == kStartRecord) {
+          is_record = false;
+          if (payload.size() != kSegmentStartBytes - kSegmentHeaderBytes - kRecordFrameBytes) {
+            error = "bad segment start record";
           }
+        }
+        if (error.empty() && is_record && !r.ok()) error = "bad record: " + r.status().message();
+        if (error.empty()) {
+          if (is_record && r->time_ms >= since_ms) out.records.push_back(std::move(r).value());
+          pos += kRecordFrameBytes + len;
+          continue;
         }
       }
     }
@@ -288,6 +515,11 @@ SegmentContents ParseSegment(std::string_view bytes, int64_t since_ms) {
     break;
   }
   return out;
+}
+
+SegmentContents ParseSegment(std::string_view bytes, int64_t since_ms) {
+  SegmentReadState state;
+  return ParseSegmentPart(bytes, &state, since_ms);
 }
 
 Result<SegmentContents> ReadSegment(const fs::path& path, int64_t since_ms) {
@@ -393,28 +625,50 @@ Status SegmentLog::OpenSegment(int64_t first_time_ms) {
   fs::path path = dir_ / kOpenSegmentName;
   fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd_ < 0) return Errno("cannot create", path);
-  buffer_ = SegmentHeader();
-  segment_bytes_ = buffer_.size();
   first_time_ms_ = first_time_ms;
   opened_at_ms_ = options_.now_ms();
+  buffer_ = SegmentHeader();
+  // A first record of its own, so that no two segments begin with the same bytes.
+  const size_t start = buffer_.size();
+  buffer_.resize(kSegmentStartBytes);
+  char* p = buffer_.data() + start + kRecordFrameBytes;
+  Put(p, static_cast<uint8_t>(kStartRecord));
+  Put(p, opened_at_ms_);
+  uint64_t nonce = 0;
+  if (sodium_init() >= 0) randombytes_buf(&nonce, sizeof nonce);
+  Put(p, nonce ^ next_seq_);
+  Frame(&buffer_, start);
+  for (const std::string& schema : schemas_) buffer_ += schema;
+  segment_bytes_ = buffer_.size();
   return Status::Ok();
 }
 
+void SegmentLog::Buffer(std::string_view frames) {
+  buffer_ += frames;
+  segment_bytes_ += frames.size();
+}
+
 Status SegmentLog::Append(const PredictionRecord& record, bool validate_json) {
-  // Refuse a bad record before touching the segment.
-  if (validate_json) {
-    std::string scratch;
-    FERRY_RETURN_IF_ERROR(AppendRecord(record, /*validate_json=*/true, &scratch));
-  }
+  std::string frame;
+  FERRY_RETURN_IF_ERROR(AppendRecord(record, validate_json, &frame));
+  return AppendFrames(frame, record.time_ms, record.time_ms);
+}
+
+Status SegmentLog::AppendFrames(std::string_view frames, int64_t first_time_ms,
+                                int64_t last_time_ms) {
+  if (frames.empty()) return Status::Ok();
   FERRY_RETURN_IF_ERROR(RotateIfExpired());
-  if (fd_ < 0) FERRY_RETURN_IF_ERROR(OpenSegment(record.time_ms));
-  const size_t before = buffer_.size();
-  FERRY_RETURN_IF_ERROR(AppendRecord(record, /*validate_json=*/false, &buffer_));
-  segment_bytes_ += buffer_.size() - before;
-  last_time_ms_ = record.time_ms;
+  if (fd_ < 0) FERRY_RETURN_IF_ERROR(OpenSegment(first_time_ms));
+  Buffer(frames);
+  last_time_ms_ = last_time_ms;
   if (segment_bytes_ >= options_.max_segment_bytes) return Rotate();
   if (buffer_.size() >= (64u << 10)) return Flush();
   return Status::Ok();
+}
+
+void SegmentLog::AddSchema(std::string frame) {
+  if (fd_ >= 0) Buffer(frame);
+  schemas_.push_back(std::move(frame));
 }
 
 Status SegmentLog::RotateIfExpired() {

@@ -4,7 +4,9 @@
 #include <filesystem>
 #include <functional>
 #include <limits>
+#include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,17 +31,34 @@ struct PredictionRecord {
 };
 
 // Segment file format (little-endian):
-//   header: "FPLG" + u32 format version (1)
+//   header: "FPLG" + u32 format version (2; readers also accept 1)
 //   record: [u32 payload length][u64 checksum][payload]
 // checksum = libsodium crypto_shorthash (SipHash-2-4) of the payload with the
 // fixed 16-byte key kChecksumKey, the 8 output bytes stored as they come.
-// payload = one compact JSON object:
-//   {"time_ms":..,"model":"..","version":..,"key":"..","inputs":<json>,
-//    "outputs":<json>,"latency_us":..}
+// A payload is one of (format 1 has JSON records only):
+//   JSON record: one compact JSON object (first byte '{'):
+//     {"time_ms":..,"model":"..","version":..,"key":"..","inputs":<json>,
+//      "outputs":<json>,"latency_us":..}
+//   segment start (0x03): u8 kind, i64 opened_ms, u64 random nonce. The first
+//     record of every format-2 segment, so no two segments start alike.
+//   schema (0x01): u8 kind, u32 id, str model, i64 version, u32 n, n × str
+//     column name, u32 m, m × str output name (str = u32 length + bytes).
+//     Written after the segment start for every schema the writer knows, and
+//     when a schema is added to an open segment; a row may only refer to a
+//     schema defined before it in the same segment.
+//   row (0x02): u8 kind, u32 schema id, i64 time_ms, i64 latency_us, str key,
+//     u32 n, n × f32 inputs (the schema's columns, in order), u8 k, k × output
+//     {u16 index into the schema's outputs, u8 1 = array / 0 = scalar,
+//      u32 width, width × f32}.
+//     Read back as a PredictionRecord whose inputs are {"<column>":v,...} and
+//     outputs {"<output>":v or [v,...],...} (v as by AppendJsonFloat).
 inline constexpr std::string_view kSegmentMagic = "FPLG";
-inline constexpr uint32_t kSegmentFormatVersion = 1;
+inline constexpr uint32_t kSegmentFormatVersion = 2;
 inline constexpr size_t kSegmentHeaderBytes = 8;
 inline constexpr size_t kRecordFrameBytes = 12;
+// A format-2 segment's bytes before its first schema or prediction: the
+// header and the segment start record.
+inline constexpr size_t kSegmentStartBytes = kSegmentHeaderBytes + kRecordFrameBytes + 17;
 inline constexpr std::string_view kChecksumKey = "ferry-predlog-k1";
 // Longest payload accepted by the writer and believed by the reader.
 inline constexpr uint32_t kMaxPayloadBytes = 16u << 20;
@@ -52,10 +71,47 @@ Result<std::string> EncodeRecord(const PredictionRecord& record);
 // false trusts inputs/outputs to be JSON (a producer that writes them itself).
 Status AppendRecord(const PredictionRecord& record, bool validate_json, std::string* out);
 
-// Parses one payload (no frame). InvalidArgument when it is not a record.
+// Parses one JSON payload (no frame). InvalidArgument when it is not a record.
 Result<PredictionRecord> DecodePayload(std::string_view payload);
 
+// The names binary rows of one model version refer to.
+struct RowSchema {
+  std::string model;
+  int64_t version = 0;
+  std::vector<std::string> columns;  // input features, in row order
+  std::vector<std::string> outputs;  // output tensors a row may carry
+};
+// Appends the framed schema record `id`.
+void AppendSchemaRecord(uint32_t id, const RowSchema& schema, std::string* out);
+
+// One output of a binary row: `values` of the schema's output `index`; an
+// array in the JSON form unless `scalar` (then values has one element).
+struct RowOutput {
+  uint16_t index = 0;
+  bool scalar = true;
+  std::span<const float> values;
+};
+// Appends the framed row record of one prediction (see the format above).
+// False (nothing appended) when it would exceed kMaxPayloadBytes or carry
+// more than 255 outputs.
+bool AppendRowRecord(uint32_t schema, int64_t time_ms, int64_t latency_us, std::string_view key,
+                     std::span<const float> inputs, std::span<const RowOutput> outputs,
+                     std::string* out);
+
 // ---- Reading ----------------------------------------------------------------
+
+// What a reader of one segment learns from its first records and needs for
+// the later ones: the format and the row schemas defined so far.
+struct SegmentReadState {
+  uint32_t format = 0;  // 0 until the header was read
+  struct Schema {
+    std::string model;
+    int64_t version = 0;
+    std::vector<std::string> column_keys;  // "\"name\":" per column
+    std::vector<std::string> output_keys;  // "\"name\":" per output
+  };
+  std::map<uint32_t, Schema> schemas;
+};
 
 struct SegmentContents {
   std::vector<PredictionRecord> records;  // with time_ms >= since_ms
@@ -69,6 +125,12 @@ struct SegmentContents {
 // Parses segment bytes. Never fails: damage is reported in skipped_bytes.
 SegmentContents ParseSegment(std::string_view bytes,
                              int64_t since_ms = std::numeric_limits<int64_t>::min());
+// Parses the records of a segment that follow those already parsed with
+// `state` (a fresh state: `bytes` starts with the segment header). A
+// SegmentContents as ParseSegment's, for this part; `state` learns what it
+// defines.
+SegmentContents ParseSegmentPart(std::string_view bytes, SegmentReadState* state,
+                                 int64_t since_ms = std::numeric_limits<int64_t>::min());
 
 // Reads one segment file. NotFound if it cannot be read.
 Result<SegmentContents> ReadSegment(const std::filesystem::path& path,
@@ -128,6 +190,13 @@ class SegmentLog {
   // rotates if the segment reached max_segment_bytes.
   // `validate_json` as for AppendRecord.
   Status Append(const PredictionRecord& record, bool validate_json = true);
+  // Appends records already framed (AppendRecord, AppendRowRecord) whose
+  // times span [first_time_ms, last_time_ms]; rotates as Append, by size
+  // after the whole run. Rows must refer to schemas added before.
+  Status AppendFrames(std::string_view frames, int64_t first_time_ms, int64_t last_time_ms);
+  // A framed schema record (AppendSchemaRecord) to write at the start of every
+  // segment from now on, and now into the open one.
+  void AddSchema(std::string frame);
   // Rotates the open segment if it is older than max_segment_age_ms.
   Status RotateIfExpired();
   // Writes buffered bytes to current.open (no fsync). After a write error the
@@ -141,6 +210,8 @@ class SegmentLog {
  private:
   SegmentLog(std::filesystem::path dir, SegmentLogOptions options);
   Status OpenSegment(int64_t first_time_ms);
+  // Buffers `frames` into the open segment, counting their bytes.
+  void Buffer(std::string_view frames);
   Status RecoverLeftover();
   // Closes current.open after a write error and rotates it as a crash leftover.
   void Abandon();
@@ -157,6 +228,7 @@ class SegmentLog {
   bool have_last_rotated_ = false;
   int64_t last_rotated_end_ms_ = 0;  // last record time of the newest rotated segment
   uint64_t next_seq_ = 1;
+  std::vector<std::string> schemas_;  // framed schema records
 };
 
 }  // namespace ferry::monitor

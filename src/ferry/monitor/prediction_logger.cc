@@ -51,26 +51,61 @@ PredictionLogger::~PredictionLogger() {
   if (thread_.joinable()) thread_.join();
 }
 
-bool PredictionLogger::Offer(PredictionRecord record) {
+bool PredictionLogger::Admit(size_t bytes) {
+  uint64_t i = offered_++;
+  if (!KeepBySampling(i, options_.sample_rate)) {
+    ++sampled_out_;
+    return false;
+  }
+  if (queued_records_ >= options_.capacity_records ||
+      queue_.size() + bytes > std::max(options_.capacity_bytes, bytes)) {
+    ++dropped_;
+    return false;
+  }
+  return true;
+}
+
+void PredictionLogger::Enqueue(std::string_view frame, int64_t time_ms) {
+  queue_ += frame;
+  queued_first_ms_ = queued_records_ == 0 ? time_ms : std::min(queued_first_ms_, time_ms);
+  queued_last_ms_ = queued_records_ == 0 ? time_ms : std::max(queued_last_ms_, time_ms);
+  ++queued_records_;
+  ++enqueued_;
+}
+
+bool PredictionLogger::Offer(const PredictionRecord& record) {
+  std::string frame;
+  Status s = AppendRecord(record, options_.validate_json, &frame);
+  if (!s.ok()) {
+    MutexLock lock(mu_);
+    ++offered_;
+    ++failed_;
+    if (first_error_.ok()) first_error_ = s;
+    return false;
+  }
+  return OfferFrame(frame, record.time_ms);
+}
+
+bool PredictionLogger::OfferFrame(std::string_view frame, int64_t time_ms) {
   {
     MutexLock lock(mu_);
-    uint64_t i = offered_++;
-    if (!KeepBySampling(i, options_.sample_rate)) {
-      ++sampled_out_;
-      return false;
-    }
-    if (queue_.size() >= options_.capacity_records) {
-      ++dropped_;
-      return false;
-    }
-    queue_.push_back(std::move(record));
-    ++enqueued_;
+    if (!Admit(frame.size())) return false;
+    Enqueue(frame, time_ms);
     // The writer wakes on its own every batch_interval_ms; only a full
     // batch wakes it early.
-    if (queue_.size() != std::max<size_t>(1, options_.wake_records)) return true;
+    if (queued_records_ != std::max<size_t>(1, options_.wake_records)) return true;
   }
   cv_.notify_all();
   return true;
+}
+
+uint32_t PredictionLogger::AddSchema(const RowSchema& schema) {
+  MutexLock lock(mu_);
+  const uint32_t id = schemas_++;
+  std::string frame;
+  AppendSchemaRecord(id, schema, &frame);
+  new_schemas_.push_back(std::move(frame));
+  return id;
 }
 
 Status PredictionLogger::Flush() {
@@ -90,44 +125,49 @@ Status PredictionLogger::Flush() {
 
 void PredictionLogger::Run(std::stop_token) {
   MutexAdapter adapter{mu_};
-  std::vector<PredictionRecord> batch;
+  std::string batch;
+  std::vector<std::string> schemas;
   while (true) {
+    size_t records = 0;
+    int64_t first_ms = 0, last_ms = 0;
     {
       MutexLock lock(mu_);
       const auto wake_at =
           std::chrono::steady_clock::now() +
           std::chrono::milliseconds(std::max<int64_t>(1, options_.batch_interval_ms));
       const size_t threshold = std::max<size_t>(1, options_.wake_records);
-      while (!stopping_ && (queue_.empty() || (flush_waiters_ == 0 && queue_.size() < threshold))) {
+      while (!stopping_ &&
+             (queued_records_ == 0 || (flush_waiters_ == 0 && queued_records_ < threshold))) {
         mu_.AssertHeld();
         if (cv_.wait_until(adapter, wake_at) == std::cv_status::timeout) break;
       }
       mu_.AssertHeld();
-      if (queue_.empty() && stopping_) break;
-      batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
-      queue_.clear();
+      if (queued_records_ == 0 && stopping_) break;
+      batch.swap(queue_);  // queue_ gets the last batch's buffer back, emptied
+      records = queued_records_;
+      first_ms = queued_first_ms_;
+      last_ms = queued_last_ms_;
+      queued_records_ = 0;
+      schemas.swap(new_schemas_);
     }
-    uint64_t ok = 0, bad = 0;
-    Status first;
-    for (const PredictionRecord& r : batch) {
+    // Schemas first: the batch's rows may refer to them.
+    for (std::string& frame : schemas) log_->AddSchema(std::move(frame));
+    schemas.clear();
+    Status appended;
+    if (records > 0) {
       if (options_.before_write) options_.before_write();
-      Status s = log_->Append(r, options_.validate_json);
-      if (s.ok()) {
-        ++ok;
-      } else {
-        ++bad;
-        if (first.ok()) first = s;
-      }
+      appended = log_->AppendFrames(batch, first_ms, last_ms);
     }
+    Status first = appended;
     Status fs = log_->Flush();
     if (first.ok() && !fs.ok()) first = fs;
     Status rs = log_->RotateIfExpired();
     if (first.ok() && !rs.ok()) first = rs;
     {
       MutexLock lock(mu_);
-      written_ += ok;
-      failed_ += bad;
-      done_ += batch.size();
+      // The batch stands or falls as a whole: it was one append.
+      (appended.ok() ? written_ : failed_) += records;
+      done_ += records;
       if (first_error_.ok() && !first.ok()) first_error_ = first;
     }
     batch.clear();

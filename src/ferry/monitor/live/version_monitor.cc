@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <utility>
 
-#include "ferry/base/json_writer.h"
 #include "ferry/base/wall_clock.h"
 
 namespace ferry::monitor {
@@ -55,10 +54,7 @@ VersionMonitor::VersionMonitor(std::string model, int64_t version, Task task,
       const std::string name = static_cast<size_t>(c) < in.features.size()
                                    ? in.features[static_cast<size_t>(c)]
                                    : "f" + std::to_string(c);
-      std::string key;
-      AppendJsonString(&key, name);
-      key += ':';
-      column_keys_.push_back(std::move(key));
+      schema_.columns.push_back(name);
       int64_t f = reference_ ? reference_->Find(name) : -1;
       // Served inputs are numbers: a categorical baseline feature cannot be
       // fed (nor the prediction's entry by an input of that name).
@@ -78,6 +74,12 @@ VersionMonitor::VersionMonitor(std::string model, int64_t version, Task task,
     if (reference_->prediction_index >= 0) {
       reported_[static_cast<size_t>(reference_->prediction_index)] = true;
     }
+  }
+  if (log_ != nullptr && log_->logger != nullptr) {
+    schema_.model = model_;
+    schema_.version = version_;
+    for (const TensorSpec& out : signature.outputs) schema_.outputs.push_back(out.name);
+    schema_id_ = log_->logger->AddSchema(schema_);
   }
   MutexLock lock(mu_);
   open_ = Fresh(now_ms);
@@ -177,7 +179,7 @@ void VersionMonitor::ObserveSuccess(const serving::InferRequest& request,
   const int64_t now_ms = WallClockMs();
   if (log_->feedback != nullptr) Remember(response, rows, now_ms);
   if (log_->logger != nullptr && request.input.type() == DataType::kFp32 &&
-      columns == column_keys_.size()) {
+      columns == schema_.columns.size()) {
     Log(static_cast<const float*>(request.input.data()), rows, columns, response, latency_us,
         now_ms);
   }
@@ -186,51 +188,30 @@ void VersionMonitor::ObserveSuccess(const serving::InferRequest& request,
 void VersionMonitor::Log(const float* x, int64_t rows, size_t columns,
                          const serving::InferResponse& response, int64_t latency_us,
                          int64_t now_ms) {
+  // Reused by every call on this thread: a record costs no allocation.
+  thread_local std::string frame;
+  thread_local std::vector<RowOutput> outputs;
   for (int64_t r = 0; r < rows; ++r) {
     if (!log_->Keep()) continue;
-    PredictionRecord rec;
-    rec.time_ms = now_ms;
-    rec.model = model_;
-    rec.version = version_;
-    rec.key = RowKey(response, rows, r);
-    rec.latency_us = latency_us;
-    std::string& in = rec.inputs_json;
-    in.reserve(columns * 24 + 2);
-    in += '{';
-    const float* row = x + static_cast<size_t>(r) * columns;
-    for (size_t c = 0; c < columns; ++c) {
-      if (c > 0) in += ',';
-      in += column_keys_[c];
-      AppendJsonFloat(&in, row[c]);
-    }
-    in += '}';
-    std::string& out = rec.outputs_json;
-    out += '{';
-    bool first = true;
+    outputs.clear();
     for (const serving::NamedTensor& o : response.outputs) {
       if (o.tensor.type() != DataType::kFp32 || o.tensor.shape().rank() == 0) continue;
-      const int64_t orows = o.tensor.shape().dim(0);
-      if (orows != rows || rows == 0) continue;
+      if (o.tensor.shape().dim(0) != rows) continue;
+      auto name = std::find(schema_.outputs.begin(), schema_.outputs.end(), o.name);
+      if (name == schema_.outputs.end()) continue;
       const size_t per_row = static_cast<size_t>(o.tensor.NumElements() / rows);
       const float* v =
           static_cast<const float*>(o.tensor.data()) + static_cast<size_t>(r) * per_row;
-      if (!first) out += ',';
-      first = false;
-      AppendJsonString(&out, o.name);
-      out += ':';
-      if (o.tensor.shape().rank() == 1) {
-        AppendJsonFloat(&out, v[0]);
-      } else {
-        out += '[';
-        for (size_t k = 0; k < per_row; ++k) {
-          if (k > 0) out += ',';
-          AppendJsonFloat(&out, v[k]);
-        }
-        out += ']';
-      }
+      outputs.push_back(RowOutput{.index = static_cast<uint16_t>(name - schema_.outputs.begin()),
+                                  .scalar = o.tensor.shape().rank() == 1,
+                                  .values = {v, per_row}});
     }
-    out += '}';
-    log_->logger->Offer(std::move(rec));
+    frame.clear();
+    const std::span<const float> row(x + static_cast<size_t>(r) * columns, columns);
+    if (AppendRowRecord(schema_id_, now_ms, latency_us, RowKey(response, rows, r), row, outputs,
+                        &frame)) {
+      log_->logger->OfferFrame(frame, now_ms);
+    }
   }
 }
 

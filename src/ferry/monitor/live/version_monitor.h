@@ -81,10 +81,12 @@ class VersionMonitor final : public serving::PredictionObserver {
   const std::shared_ptr<const DriftReference> reference_;
   ModelLog* const log_;
   const size_t windows_kept_;
-  // Per input column: the baseline feature it feeds (-1: none), and its
-  // JSON key text ("\"name\":").
+  // Per input column: the baseline feature it feeds (-1: none).
   std::vector<int64_t> feature_of_column_;
-  std::vector<std::string> column_keys_;
+  // The log's row schema of this version (when it logs): the input columns
+  // and the signature's outputs, by name.
+  RowSchema schema_;
+  uint32_t schema_id_ = 0;
   std::vector<bool> reported_;  // per reference feature: in Drift()'s result
 
   mutable Mutex mu_;
