@@ -5,6 +5,9 @@ as the faster reader a user would pick), binning on the baseline's cut points, P
 Jensen-Shannon (scipy). Checks that both give the same numbers, then reports the times.
 
 Usage: /usr/bin/python3 bench/monitor/drift_vs_scipy.py --ferry build/release/src/ferry [--rows N]
+       [--threads N]
+Ferry runs twice: with one thread and with --threads (default: all cores); the ratios use the
+latter.
 """
 import argparse
 import json
@@ -47,6 +50,8 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--ferry", required=True)
     p.add_argument("--rows", type=int, default=1_000_000)
+    p.add_argument("--threads", type=int, default=os.cpu_count() or 1,
+                   help="threads for `ferry monitor drift` (default: all cores)")
     args = p.parse_args()
     rng = np.random.default_rng(3)
     with tempfile.TemporaryDirectory(prefix="ferry-driftbench-", dir="/var/tmp") as tmp:
@@ -71,12 +76,18 @@ def main():
             baseline = json.load(f)
         baseline["features"] = [f for f in baseline["features"] if f["name"] != f"f{FEATURES}"]
 
-        start = time.perf_counter()
-        r = subprocess.run([args.ferry, "monitor", "drift", "--bundle", os.path.join(tmp, "bundle"),
-                            "--data", data, "--json", "-"], check=True, capture_output=True,
-                           text=True)
-        t_ferry = time.perf_counter() - start
-        got = {f["name"]: f for f in json.loads(r.stdout)["features"]}
+        def run_ferry(threads):
+            start = time.perf_counter()
+            r = subprocess.run([args.ferry, "monitor", "drift", "--bundle",
+                                os.path.join(tmp, "bundle"), "--data", data, "--json", "-",
+                                "--threads", str(threads)], check=True, capture_output=True,
+                               text=True)
+            return time.perf_counter() - start, r.stdout
+
+        t_ferry1, out1 = run_ferry(1)
+        t_ferry, out = run_ferry(args.threads)
+        assert json.loads(out1)["features"] == json.loads(out)["features"], "thread counts disagree"
+        got = {f["name"]: f for f in json.loads(out)["features"]}
 
         start = time.perf_counter()
         x = np.loadtxt(data, delimiter=",", skiprows=1)
@@ -92,7 +103,8 @@ def main():
         worst2 = max(abs(want2[n][k] - want[n][k]) for n in want for k in ("psi", "ks", "js"))
         print(f"{args.rows} rows x {FEATURES} features, {size_mb:.0f} MB CSV")
         print(f"  same numbers: max |ferry - scipy| = {worst:.2e} (pandas reader: {worst2:.2e})")
-        print(f"  ferry monitor drift:              {t_ferry:7.2f} s")
+        print(f"  ferry monitor drift, 1 thread:    {t_ferry1:7.2f} s")
+        print(f"  ferry monitor drift, {args.threads} threads:  {t_ferry:7.2f} s")
         print(f"  numpy.loadtxt + numpy/scipy:      {t_numpy:7.2f} s  (ferry {t_numpy / t_ferry:.1f}x faster)")
         print(f"  pandas.read_csv + numpy/scipy:    {t_pandas:7.2f} s  (ferry {t_pandas / t_ferry:.1f}x faster)")
 

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <random>
+#include <vector>
 
 namespace ferry::monitor {
 namespace {
@@ -155,6 +158,36 @@ TEST(DriftTest, ThePredictionIsOneMoreNumericEntry) {
   DriftCounts none(empty);
   none.AddNumber(static_cast<size_t>(empty.prediction_index), 0.5);
   EXPECT_TRUE(std::isnan(ComputeDrift(none)[3].psi));
+}
+
+TEST(DriftTest, AddNumberCountsTheCutsBelowForAnyNumberOfCuts) {
+  // 1 to 30 cut points: short lists go through the padded vector compare, long ones through the
+  // plain loop; both must put v in bin #{i < last : v > cut_i}, ties included.
+  std::mt19937 rng(3);
+  std::uniform_int_distribution<int> small(-20, 20);
+  for (size_t n_cuts = 1; n_cuts <= 30; ++n_cuts) {
+    bundle::Baseline b;
+    bundle::NumericProfile n;
+    for (size_t i = 0; i < n_cuts; ++i) n.cut_points.push_back(small(rng) / 4.0);
+    std::sort(n.cut_points.begin(), n.cut_points.end());
+    n.bin_counts.assign(n_cuts, 1);
+    n.count = static_cast<int64_t>(n_cuts);
+    b.features.push_back({"x", n});
+    DriftReference ref = MakeDriftReference(b);
+    DriftCounts counts(ref);
+    std::vector<int64_t> want(n_cuts + 1, 0);
+    for (int k = 0; k < 500; ++k) {
+      double v = small(rng) / 4.0 + (k % 3 == 0 ? 0.0 : 0.1);
+      size_t bin = 0;
+      for (size_t i = 0; i + 1 < n_cuts; ++i) bin += v > n.cut_points[i] ? 1 : 0;
+      ++want[bin];
+      counts.AddNumber(0, v);
+    }
+    counts.AddNumber(0, -INFINITY);
+    ++want[n_cuts];
+    EXPECT_EQ(std::vector<int64_t>(counts.counts(0), counts.counts(0) + n_cuts + 1), want)
+        << n_cuts << " cuts";
+  }
 }
 
 }  // namespace

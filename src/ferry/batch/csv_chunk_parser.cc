@@ -9,6 +9,7 @@
 
 #include "ferry/batch/chunk_parser.h"
 #include "ferry/batch/csv_record.h"
+#include "ferry/table/decimal_scan.h"
 #include "ferry/table/number.h"
 
 namespace ferry::batch {
@@ -80,55 +81,9 @@ Result<InputBinding> BindCsv(const std::string& name, const std::vector<std::str
 
 namespace {
 
-// Plain decimal spellings ("-12.5", "3e-4", at most 19 digits, exponent within +-22) by
-// Clinger's fast path: the mantissa and the power of ten are exact doubles, so one IEEE
-// multiplication or division rounds correctly and the result equals std::from_chars'. Reads from
-// p and returns where the spelling stops (the caller checks that a delimiter follows), or nullptr
-// for anything else.
-inline const char* ScanSimpleDecimal(const char* p, const char* end, double* out) {
-  static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-  const bool negative = p != end && *p == '-';
-  if (negative) ++p;
-  uint64_t m = 0;
-  int digits = 0;
-  int exponent = 0;
-  while (p != end && static_cast<unsigned>(*p - '0') < 10) {
-    m = m * 10 + static_cast<unsigned>(*p++ - '0');
-    ++digits;
-  }
-  if (p != end && *p == '.') {
-    ++p;
-    while (p != end && static_cast<unsigned>(*p - '0') < 10) {
-      m = m * 10 + static_cast<unsigned>(*p++ - '0');
-      ++digits;
-      --exponent;
-    }
-  }
-  if (digits == 0 || digits > 19) return nullptr;
-  if (p != end && (*p == 'e' || *p == 'E')) {
-    ++p;
-    const bool exp_negative = p != end && *p == '-';
-    if (p != end && (*p == '-' || *p == '+')) ++p;
-    int e = 0, n = 0;
-    while (p != end && static_cast<unsigned>(*p - '0') < 10 && n < 4) {
-      e = e * 10 + (*p++ - '0');
-      ++n;
-    }
-    if (n == 0) return nullptr;
-    exponent += exp_negative ? -e : e;
-  }
-  if (m > (uint64_t{1} << 53) || exponent < -22 || exponent > 22) return nullptr;
-  double v = static_cast<double>(m);
-  v = exponent < 0 ? v / kPow10[-exponent] : v * kPow10[exponent];
-  *out = negative ? -v : v;
-  return p;
-}
-
-// The whole of [p, end) as a plain decimal (ScanSimpleDecimal).
+// The whole of [p, end) as a plain decimal (table::ScanSimpleDecimal).
 inline bool ParseSimpleDecimal(const char* p, const char* end, double* out) {
-  return ScanSimpleDecimal(p, end, out) == end;
+  return table::ScanSimpleDecimal(p, end, out) == end;
 }
 
 // Parses one numeric cell: plain decimals by ParseSimpleDecimal, then std::from_chars, then
@@ -237,7 +192,7 @@ class CsvChunkParser : public ChunkParser {
       const char* field_end;
       const int32_t role = b_.column_role[c];
       double v;
-      const char* q = role >= 0 ? ScanSimpleDecimal(p, end, &v) : nullptr;
+      const char* q = role >= 0 ? table::ScanSimpleDecimal(p, end, &v) : nullptr;
       if (q != nullptr && q != end && *q == ',') {
         feat[role] = static_cast<float>(v);
         p = field_end = q;

@@ -12,8 +12,7 @@
 #include "ferry/cli/commands.h"
 #include "ferry/monitor/drift.h"
 #include "ferry/monitor/drift_json.h"
-#include "ferry/table/csv_reader.h"
-#include "ferry/table/number.h"
+#include "ferry/monitor/drift_scan.h"
 
 namespace ferry::cli {
 namespace {
@@ -22,6 +21,7 @@ struct DriftArgs {
   std::string bundle;
   std::string data;
   std::string json;  // "" = none, "-" = stdout instead of the table
+  int threads = 0;   // 0 = hardware concurrency
 };
 
 struct DriftReport {
@@ -31,45 +31,15 @@ struct DriftReport {
   std::vector<monitor::FeatureDrift> features;
 };
 
-Result<DriftReport> Measure(const monitor::DriftReference& ref, const std::string& data) {
-  FERRY_ASSIGN_OR_RETURN(auto reader, table::CsvReader::Open(data));
-  std::vector<int64_t> column(ref.features.size(), -1);
+Result<DriftReport> Measure(const monitor::DriftReference& ref, const DriftArgs& a) {
+  monitor::DriftScanOptions options;
+  options.threads = a.threads;
+  FERRY_ASSIGN_OR_RETURN(monitor::DriftScan scan, monitor::ScanCsvForDrift(ref, a.data, options));
   DriftReport report;
-  bool any = false;
-  for (size_t f = 0; f < ref.features.size(); ++f) {
-    if (ref.features[f].is_prediction) continue;  // a data file has no predictions
-    column[f] = reader->ColumnIndex(ref.features[f].name);
-    if (column[f] < 0) {
-      report.absent.push_back(ref.features[f].name);
-    } else {
-      any = true;
-    }
-  }
-  if (!any) {
-    return InvalidArgument(data + ": none of the baseline's features is a column of the file");
-  }
-  monitor::DriftCounts counts(ref);
-  std::vector<std::string_view> fields;
-  while (true) {
-    FERRY_ASSIGN_OR_RETURN(bool more, reader->Next(&fields));
-    if (!more) break;
-    ++report.rows;
-    for (size_t f = 0; f < column.size(); ++f) {
-      if (column[f] < 0) continue;
-      std::string_view v = fields[column[f]];
-      if (!ref.features[f].numeric) {
-        counts.AddCategory(f, v);
-      } else if (table::IsMissingValue(v)) {
-        counts.AddMissing(f);
-      } else if (Result<double> d = table::ParseNumber(v); d.ok()) {
-        counts.AddNumber(f, *d);
-      } else {
-        ++report.invalid;
-        counts.AddMissing(f);
-      }
-    }
-  }
-  report.features = monitor::ComputeDrift(counts);
+  report.rows = scan.rows;
+  report.invalid = scan.invalid;
+  report.absent = std::move(scan.absent);
+  report.features = monitor::ComputeDrift(scan.counts);
   return report;
 }
 
@@ -108,7 +78,7 @@ int Drift(const DriftArgs& a) {
   Result<bundle::Baseline> baseline = bundle::ParseBaselineJson(*text, b->manifest.baseline);
   if (!baseline.ok()) return fail(baseline.status());
   monitor::DriftReference ref = monitor::MakeDriftReference(*baseline);
-  Result<DriftReport> r = Measure(ref, a.data);
+  Result<DriftReport> r = Measure(ref, a);
   if (!r.ok()) return fail(r.status());
   std::string json = ReportJson(*r, a.data);
   if (a.json == "-") {
@@ -166,6 +136,9 @@ void AddMonitorCommands(CLI::App& app, int& rc) {
       ->required();
   d->add_option("--json", args.json,
                 "Also write the report as JSON to this file ('-': print only the JSON)");
+  d->add_option("--threads", args.threads,
+                "Threads counting a plain (uncompressed) file (default: all cores)")
+      ->check(CLI::Range(1, 256));
   d->callback([&rc] { rc = Drift(args); });
 }
 

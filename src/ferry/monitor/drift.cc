@@ -130,8 +130,20 @@ DriftReference MakeDriftReference(const bundle::Baseline& baseline) {
 
 DriftCounts::DriftCounts(const DriftReference& reference) : reference_(&reference) {
   size_t total = 0;
-  for (const FeatureBins& b : reference.features) {
-    offsets_.push_back(total);
+  padded_cuts_.assign(reference.features.size() * kPaddedCuts,
+                      std::numeric_limits<double>::infinity());
+  for (size_t f = 0; f < reference.features.size(); ++f) {
+    const FeatureBins& b = reference.features[f];
+    Slot slot;
+    slot.offset = total;
+    slot.missing = b.bins();
+    const size_t compared = b.cut_points.empty() ? 0 : b.cut_points.size() - 1;
+    if (b.numeric && !b.cut_points.empty() && compared <= kPaddedCuts) {
+      slot.padded = true;
+      std::copy(b.cut_points.begin(), b.cut_points.begin() + static_cast<ptrdiff_t>(compared),
+                padded_cuts_.begin() + static_cast<ptrdiff_t>(f * kPaddedCuts));
+    }
+    slots_.push_back(slot);
     total += b.bins() + 1;
   }
   counts_.assign(total, 0);
@@ -144,7 +156,7 @@ void DriftCounts::AddCategory(size_t f, std::string_view v) {
   }
   const FeatureBins& b = reference_->features[f];
   auto it = b.category_index.find(v);
-  ++counts_[offsets_[f] + (it != b.category_index.end() ? it->second : b.unseen_bin)];
+  ++counts_[slots_[f].offset + (it != b.category_index.end() ? it->second : b.unseen_bin)];
 }
 
 void DriftCounts::Merge(const DriftCounts& other) {

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -83,32 +84,61 @@ class DriftCounts {
 
   // A numeric value of feature `f` (NaN or ±inf: missing).
   void AddNumber(size_t f, double v) {
-    const FeatureBins& b = (*reference_).features[f];
-    int64_t* c = counts_.data() + offsets_[f];
+    const Slot& s = slots_[f];
+    int64_t* c = counts_.data() + s.offset;
     if (!std::isfinite(v)) {
-      ++c[b.bins()];
+      ++c[s.missing];
       return;
     }
+    if (s.padded) {
+      // Bin = how many of the compared cuts lie below v; the padding (+inf) never does.
+      // Two cuts per vector compare (all ones where v > cut), summed lane-wise.
+      using V2d = double __attribute__((vector_size(16)));
+      using V2i = int64_t __attribute__((vector_size(16)));
+      const double* cut = padded_cuts_.data() + f * kPaddedCuts;
+      const V2d vv = {v, v};
+      V2i below = {0, 0};
+      for (size_t i = 0; i < kPaddedCuts; i += 2) {
+        V2d pair;
+        std::memcpy(&pair, cut + i, sizeof pair);
+        below += vv > pair;
+      }
+      ++c[-(below[0] + below[1])];
+      return;
+    }
+    const std::vector<double>& cuts = (*reference_).features[f].cut_points;
     size_t bin = 0;
-    const size_t last = b.cut_points.size() - 1;
-    for (size_t i = 0; i < last; ++i) bin += v > b.cut_points[i];
+    const size_t last = cuts.size() - 1;
+    for (size_t i = 0; i < last; ++i) bin += v > cuts[i];
     ++c[bin];
   }
   // A categorical value of feature `f` ("" or a missing spelling: missing).
   void AddCategory(size_t f, std::string_view v);
+  // One value of feature `f` that the caller binned itself (bin < bins()).
+  void AddToBin(size_t f, size_t bin) { ++counts_[slots_[f].offset + bin]; }
   // A missing value of feature `f`.
-  void AddMissing(size_t f) { ++counts_[offsets_[f] + (*reference_).features[f].bins()]; }
+  void AddMissing(size_t f) { ++counts_[slots_[f].offset + slots_[f].missing]; }
 
   void Merge(const DriftCounts& other);
   void Clear();
 
   // Counts of feature `f`: bins() entries, then the missing count.
-  const int64_t* counts(size_t f) const { return counts_.data() + offsets_[f]; }
+  const int64_t* counts(size_t f) const { return counts_.data() + slots_[f].offset; }
   const DriftReference& reference() const { return *reference_; }
 
  private:
+  // Numeric features with at most this many compared cuts (all but the last cut point) bin
+  // against a copy of their cuts padded with +inf to this length.
+  static constexpr size_t kPaddedCuts = 12;
+  struct Slot {
+    size_t offset = 0;   // of the feature's first bin in counts_
+    size_t missing = 0;  // bins(): index of the missing count after offset
+    bool padded = false;
+  };
+
   const DriftReference* reference_;
-  std::vector<size_t> offsets_;
+  std::vector<Slot> slots_;
+  std::vector<double> padded_cuts_;  // kPaddedCuts per feature
   std::vector<int64_t> counts_;
 };
 
