@@ -75,6 +75,23 @@ struct DriftReference {
 };
 DriftReference MakeDriftReference(const bundle::Baseline& baseline);
 
+// How many of the N thresholds at t lie below x (x > t[i]): two per vector
+// compare (all ones where true), summed lane-wise. N is even.
+template <size_t N>
+inline size_t CountBelow(const double* t, double x) {
+  static_assert(N % 2 == 0);
+  using V2d = double __attribute__((vector_size(16)));
+  using V2i = int64_t __attribute__((vector_size(16)));
+  const V2d xx = {x, x};
+  V2i below = {0, 0};
+  for (size_t i = 0; i < N; i += 2) {
+    V2d pair;
+    std::memcpy(&pair, t + i, sizeof pair);
+    below += xx > pair;
+  }
+  return static_cast<size_t>(-(below[0] + below[1]));
+}
+
 // Counts of one window: per feature, one count per bin plus the missing
 // values. Adding a value costs a few comparisons and an increment: no
 // allocation, no sort. Not thread-safe (one per thread, then Merge).
@@ -92,18 +109,7 @@ class DriftCounts {
     }
     if (s.padded) {
       // Bin = how many of the compared cuts lie below v; the padding (+inf) never does.
-      // Two cuts per vector compare (all ones where v > cut), summed lane-wise.
-      using V2d = double __attribute__((vector_size(16)));
-      using V2i = int64_t __attribute__((vector_size(16)));
-      const double* cut = padded_cuts_.data() + f * kPaddedCuts;
-      const V2d vv = {v, v};
-      V2i below = {0, 0};
-      for (size_t i = 0; i < kPaddedCuts; i += 2) {
-        V2d pair;
-        std::memcpy(&pair, cut + i, sizeof pair);
-        below += vv > pair;
-      }
-      ++c[-(below[0] + below[1])];
+      ++c[CountBelow<kPaddedCuts>(padded_cuts_.data() + f * kPaddedCuts, v)];
       return;
     }
     const std::vector<double>& cuts = (*reference_).features[f].cut_points;

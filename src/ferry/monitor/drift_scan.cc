@@ -213,19 +213,10 @@ class DecimalBinner {
                   DriftCounts& counts) {
     const unsigned k = static_cast<unsigned>(-d.exponent);
     if (k > kMaxScale || d.mantissa >= kMaxMantissa) return false;
-    using V2d = double __attribute__((vector_size(16)));
-    using V2i = int64_t __attribute__((vector_size(16)));
     const double* t = tables + ((d.negative ? kMaxScale + 1 : 0) + k) * kCuts;
     const double x = std::bit_cast<double>(
         std::bit_cast<uint64_t>(static_cast<double>(d.mantissa)) | (uint64_t{d.negative} << 63));
-    const V2d xx = {x, x};
-    V2i above = {0, 0};
-    for (size_t i = 0; i < kCuts; i += 2) {
-      V2d pair;
-      std::memcpy(&pair, t + i, sizeof pair);
-      above += xx > pair;
-    }
-    counts.AddToBin(f, static_cast<size_t>(-(above[0] + above[1])));
+    counts.AddToBin(f, CountBelow<kCuts>(t, x));
     return true;
   }
 
