@@ -339,6 +339,34 @@ def main():
                      "cannot write --output")
         expect_error("a file, not a folder", ["logs", "export", "--model", "notes.txt", "--log-dir", folder],
                      "is not a folder")
+        # ---- the log root from the serve config's monitoring.log_dir ----
+        config = os.path.join(tmp, "serve.yaml")
+        with open(config, "w") as f:
+            f.write(f"monitoring:\n  log_dir: {root}\n  window: 1m\n")
+        everything = ferry.run("logs", "export", "--model", "bc", *common).stdout
+        last_two = ferry.run("logs", "tail", "--model", "bc", "-n", "2", *common).stdout
+        fails.check(len(everything.splitlines()) >= 13 and len(last_two.splitlines()) == 2,
+                    "the log read with --log-dir")
+        r = ferry.run("logs", "export", "--model", "bc", "--config", config)
+        fails.check(r.stdout == everything, f"export --config: {len(r.stdout.splitlines())} records")
+        r = ferry.run("logs", "tail", "--model", "bc", "-n", "2", "--config", config)
+        fails.check(r.stdout == last_two, f"tail --config: {r.stdout!r}")
+        elsewhere = os.path.join(tmp, "elsewhere.yaml")
+        with open(elsewhere, "w") as f:
+            f.write("monitoring:\n  log_dir: /nonexistent/ferry-logs\n")
+        r = ferry.run("logs", "export", "--model", "bc", "--config", elsewhere, "--log-dir", root)
+        fails.check(r.stdout == everything, "--log-dir beats --config")
+        expect_error("config's log root lacks the model",
+                     ["logs", "export", "--model", "bc", "--config", elsewhere],
+                     "/nonexistent/ferry-logs/bc does not exist")
+        expect_error("missing config", ["logs", "export", "--model", "bc", "--config",
+                                        os.path.join(tmp, "nope.yaml")], "nope.yaml")
+        bad_config = os.path.join(tmp, "bad.yaml")
+        with open(bad_config, "w") as f:
+            f.write("monitoring:\n  window: soon\n")
+        expect_error("bad config", ["logs", "tail", "--model", "bc", "--config", bad_config],
+                     "monitoring.window")
+
         expect_error("negative -n", ["logs", "tail", "--model", "bc", *common, "-n", "-1"], None, code=105)
         expect_error("missing --model", ["logs", "export", *common], "--model is required", code=106)
         fails.check(not os.path.exists(os.path.join(tmp, "no")), "nothing created for a failed export")

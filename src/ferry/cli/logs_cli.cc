@@ -12,7 +12,10 @@ constexpr const char* kTimeHelp =
     "RFC 3339 time (2026-11-27T10:00:00Z), duration back from now (90s, 15m, 2h, 7d) or epoch "
     "milliseconds";
 constexpr const char* kLogDirHelp =
-    "Log root holding one folder per model (default: $FERRY_HOME/logs)";
+    "Log root holding one folder per model (default: --config's monitoring.log_dir, else "
+    "$FERRY_HOME/logs)";
+constexpr const char* kConfigHelp =
+    "The ferry-serve.yaml the model is served with: its monitoring.log_dir is the log root";
 
 }  // namespace
 
@@ -30,6 +33,7 @@ void AddLogsCommands(CLI::App& app, int& rc) {
                 "csv | jsonl (default: from --output's extension, .csv → csv, else jsonl)");
   e->add_option("-o,--output", exp.output, "File to write (atomically); default stdout");
   e->add_option("--log-dir", exp.log_dir, kLogDirHelp);
+  e->add_option("--config", exp.config, kConfigHelp);
   e->callback([&rc] { rc = LogsExport(exp); });
 
   static LogsTailArgs tail;
@@ -42,6 +46,7 @@ void AddLogsCommands(CLI::App& app, int& rc) {
   t->add_flag("-f,--follow", tail.follow,
               "Keep printing new records as they are written (until Ctrl-C / SIGTERM)");
   t->add_option("--log-dir", tail.log_dir, kLogDirHelp);
+  t->add_option("--config", tail.config, kConfigHelp);
   t->callback([&rc] { rc = LogsTail(tail); });
 }
 

@@ -20,6 +20,7 @@
 #include "ferry/base/wall_clock.h"
 #include "ferry/bundle/manifest.h"
 #include "ferry/cli/commands.h"
+#include "ferry/monitor/live/monitor_options.h"
 #include "ferry/monitor/log_cursor.h"
 #include "ferry/monitor/log_export.h"
 #include "ferry/registry/registry.h"
@@ -42,19 +43,26 @@ std::string Quoted(std::string_view text) {
   return out;
 }
 
-// The model's log folder; it must exist.
-Result<fs::path> ModelLogDir(const std::string& model, const std::string& log_dir) {
+// The model's log folder; it must exist. The root as `ferry serve` picks it:
+// --log-dir, else the config's monitoring.log_dir, else $FERRY_HOME/logs.
+Result<fs::path> ModelLogDir(const std::string& model, const std::string& log_dir,
+                             const std::string& config) {
   if (!bundle::IsValidModelName(model)) {
     return InvalidArgument("--model " + Quoted(model) +
                            " is not a model name: expected [A-Za-z0-9][A-Za-z0-9._-]{0,127}");
   }
-  fs::path root =
-      log_dir.empty() ? registry::RegistryOptionsFromEnv("").home / "logs" : fs::path(log_dir);
+  fs::path root = log_dir;
+  if (root.empty() && !config.empty()) {
+    FERRY_ASSIGN_OR_RETURN(monitor::MonitorOptions options, monitor::LoadMonitorOptions(config));
+    root = options.log_dir;
+  }
+  if (root.empty()) root = registry::RegistryOptionsFromEnv("").home / "logs";
   fs::path dir = root / model;
   std::error_code ec;
   if (!fs::exists(dir, ec)) {
     return NotFound("no prediction log for model " + Quoted(model) + ": folder " + dir.string() +
-                    " does not exist (the log root is --log-dir, else $FERRY_HOME/logs)");
+                    " does not exist (the log root is --log-dir, else --config's "
+                    "monitoring.log_dir, else $FERRY_HOME/logs)");
   }
   if (!fs::is_directory(dir, ec)) return NotFound(dir.string() + " is not a folder");
   return dir;
@@ -141,7 +149,7 @@ std::string Plural(uint64_t n, const char* one, const char* many) {
 }  // namespace
 
 int LogsExport(const LogsExportArgs& a) {
-  Result<fs::path> dir = ModelLogDir(a.model, a.log_dir);
+  Result<fs::path> dir = ModelLogDir(a.model, a.log_dir, a.config);
   if (!dir.ok()) return Fail(dir.status());
   Result<int64_t> since = TimeFlag("--since", a.since, std::numeric_limits<int64_t>::min());
   if (!since.ok()) return Fail(since.status());
@@ -197,7 +205,7 @@ int LogsExport(const LogsExportArgs& a) {
 }
 
 int LogsTail(const LogsTailArgs& a) {
-  Result<fs::path> dir = ModelLogDir(a.model, a.log_dir);
+  Result<fs::path> dir = ModelLogDir(a.model, a.log_dir, a.config);
   if (!dir.ok()) return Fail(dir.status());
   if (a.lines < 0) return Fail(InvalidArgument("-n must not be negative"));
   Result<int64_t> since = TimeFlag("--since", a.since, std::numeric_limits<int64_t>::min());

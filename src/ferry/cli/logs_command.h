@@ -5,7 +5,8 @@
 
 // `ferry logs export|tail`: a model's prediction log as JSONL or CSV
 // (docs/monitoring.md). The log folder is <log root>/<model>/, the log root
-// --log-dir, else $FERRY_HOME/logs (FERRY_HOME defaults to ./ferry-data).
+// --log-dir, else the monitoring.log_dir of the serve config given with
+// --config, else $FERRY_HOME/logs (FERRY_HOME defaults to ./ferry-data).
 // Each returns the exit code and prints errors as "error: <message>".
 namespace ferry::cli {
 
@@ -16,6 +17,7 @@ struct LogsExportArgs {
   std::string format;  // csv | jsonl; "" = from --output's extension, else jsonl
   std::string output;  // "" or "-" = stdout; else written to a temporary file and renamed
   std::string log_dir;
+  std::string config;  // a ferry-serve.yaml whose monitoring.log_dir is the log root
 };
 // Every record in time (segment) order; reports the count and any skipped
 // torn or corrupt bytes on stderr.
@@ -28,6 +30,7 @@ struct LogsTailArgs {
   std::string format;  // jsonl (default) | csv
   bool follow = false;
   std::string log_dir;
+  std::string config;
   int poll_ms = 250;
 };
 // The last N records; with follow, then every new record until SIGINT or
