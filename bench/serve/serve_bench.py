@@ -190,6 +190,20 @@ def run_http(a):
               f"ferry/nginx p50 {f['p50'] / n['p50']:.2f}, ferry/nginx p99 {f['p99'] / n['p99']:.2f}")
 
 
+def measure(a, runs, rep, name, started, body, path):
+    """One repetition of one mode on a started server (proc, url): warm-up, then wrk at each
+    connection count, appended to runs[(name, conns)]; the server is stopped."""
+    proc, url = started
+    try:
+        wait_ready(url, body)
+        wrk(url, 8, 2, path)  # warm-up
+        for c in a.conns:
+            runs.setdefault((name, c), []).append(wrk(url, c, a.duration, path))
+            print(f"rep {rep} {name} c={c}: {runs[(name, c)][-1]}", file=sys.stderr)
+    finally:
+        proc.stop()
+
+
 def run_batching(a):
     bundle, _ = make_bundle(a.ferry, a.work, 1000)
     path, body = body_file(a.work)
@@ -203,15 +217,7 @@ def run_batching(a):
             config = os.path.join(a.work, f"batching-{name.replace('+', '_')}.yaml")
             with open(config, "w") as f:
                 f.write(text)
-            proc, url = start_ferry(a.ferry, bundle, config)
-            try:
-                wait_ready(url, body)
-                wrk(url, 8, 2, path)  # warm-up
-                for c in a.conns:
-                    runs.setdefault((name, c), []).append(wrk(url, c, a.duration, path))
-                    print(f"rep {rep} {name} c={c}: {runs[(name, c)][-1]}", file=sys.stderr)
-            finally:
-                proc.stop()
+            measure(a, runs, rep, name, start_ferry(a.ferry, bundle, config), body, path)
     results = {k: summarize(v) for k, v in runs.items()}
     print_table(results)
     for name in configs:
@@ -253,15 +259,8 @@ def run_monitoring(a):
     for rep in range(a.reps):
         for name, extra in modes.items():
             shutil.rmtree(logs, ignore_errors=True)
-            proc, url = start_ferry(a.ferry, monitored, None, extra)
-            try:
-                wait_ready(url, body.encode())
-                wrk(url, 8, 2, path)  # warm-up
-                for c in a.conns:
-                    runs.setdefault((name, c), []).append(wrk(url, c, a.duration, path))
-                    print(f"rep {rep} {name} c={c}: {runs[(name, c)][-1]}", file=sys.stderr)
-            finally:
-                proc.stop()
+            measure(a, runs, rep, name, start_ferry(a.ferry, monitored, None, extra),
+                    body.encode(), path)
     results = {k: summarize(v) for k, v in runs.items()}
     print_table(results)
     for name in ("drift-only", "on"):

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ferry/monitor/prediction_log.h"
+#include "ferry/monitor/segment_log.h"
 #include "testing/test_util.h"
 
 namespace ferry::monitor {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ferry/base/files.h"
+#include "ferry/monitor/segment_log.h"
 #include "testing/test_util.h"
 
 namespace ferry::monitor {

@@ -12,7 +12,7 @@
 #include "ferry/base/result.h"
 #include "ferry/base/status.h"
 #include "ferry/base/thread_annotations.h"
-#include "ferry/monitor/prediction_log.h"
+#include "ferry/monitor/segment_log.h"
 
 namespace ferry::monitor {
 

@@ -10,6 +10,7 @@
 #include "ferry/base/wall_clock.h"
 #include "ferry/bundle/baseline.h"
 #include "ferry/monitor/drift_json.h"
+#include "ferry/monitor/segment_log.h"
 
 namespace ferry::monitor {
 namespace {
