@@ -66,6 +66,28 @@ TEST_P(RegistryTest, RefusesABundleThatFailsVerification) {
             StatusCode::kInvalidArgument);
 }
 
+TEST_P(RegistryTest, AFailedRegistrationStoresNoBlobAndKeepsSharedOnes) {
+  // The files pass (checksums rewritten) but the model does not load: refused,
+  // nothing stored.
+  fs::path broken = MakeBundle(bundles_ / "broken", "bc", "broken");
+  std::ofstream(broken / "model.json", std::ios::trunc) << "{\"learner\": 1}";
+  ASSERT_TRUE(bundle::WriteChecksums(broken).ok());
+  Result<VersionRecord> v = reg_->Register({broken, "", "", {}}, actor_);
+  EXPECT_EQ(v.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(v.status().message().find("failed verification"), std::string::npos);
+  EXPECT_TRUE(reg_->artifacts().List()->blobs.empty());
+  EXPECT_TRUE(reg_->artifacts().List()->temps.empty());
+  // A blob a version references stays when a registration of the same bytes fails.
+  fs::path dir = MakeBundle(bundles_ / "good", "bc", "good");
+  Result<VersionRecord> good = reg_->Register({dir, "", "", {}}, actor_);
+  ASSERT_TRUE(good.ok()) << good.status().ToString();
+  EXPECT_EQ(reg_->Register({dir, "../x", "", {}}, actor_).status().code(),
+            StatusCode::kInvalidArgument);
+  ASSERT_EQ(reg_->artifacts().List()->blobs.size(), 1u);
+  EXPECT_TRUE(reg_->artifacts().VerifiedPath(good->blob_sha256).ok());
+  EXPECT_EQ(reg_->store().ListVersions("bc")->size(), 1u);
+}
+
 TEST_P(RegistryTest, ResolvesReferences) {
   Register("bc", "one");
   Register("bc", "two");

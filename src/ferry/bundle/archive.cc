@@ -516,24 +516,41 @@ Status RenameNoReplace(const fs::path& from, const fs::path& to) {
   return Internal("rename " + from.string() + " to " + to.string() + ": " + ErrnoText(err));
 }
 
-}  // namespace
-
-Status PackDirectory(const fs::path& dir, const fs::path& archive_path) {
+Status CheckPackable(const fs::path& dir) {
   std::error_code ec;
   const fs::file_status status = fs::status(dir, ec);
   if (!fs::exists(status)) return NotFound("cannot pack " + dir.string() + ": no such folder");
   if (!fs::is_directory(status)) {
     return InvalidArgument("cannot pack " + dir.string() + ": not a folder");
   }
+  return Status::Ok();
+}
+
+// The folder's entries, sorted.
+Result<std::vector<PackItem>> PackItems(const fs::path& dir) {
+  std::vector<PackItem> items;
+  FERRY_RETURN_IF_ERROR(ListTree(dir, "", items));
+  std::sort(items.begin(), items.end(),
+            [](const PackItem& x, const PackItem& y) { return x.rel < y.rel; });
+  return items;
+}
+
+}  // namespace
+
+Status WriteDirectoryArchive(const fs::path& dir, int fd) {
+  FERRY_RETURN_IF_ERROR(CheckPackable(dir));
+  FERRY_ASSIGN_OR_RETURN(std::vector<PackItem> items, PackItems(dir));
+  return WriteTar(fd, dir, items);
+}
+
+Status PackDirectory(const fs::path& dir, const fs::path& archive_path) {
+  FERRY_RETURN_IF_ERROR(CheckPackable(dir));
   const fs::path target = WithoutTrailingSlash(archive_path);
   if (IsWithin(dir, target)) {
     return InvalidArgument("cannot pack " + dir.string() + " into " + target.string() +
                            ", which lies inside it");
   }
-  std::vector<PackItem> items;
-  FERRY_RETURN_IF_ERROR(ListTree(dir, "", items));
-  std::sort(items.begin(), items.end(),
-            [](const PackItem& x, const PackItem& y) { return x.rel < y.rel; });
+  FERRY_ASSIGN_OR_RETURN(std::vector<PackItem> items, PackItems(dir));
 
   const fs::path parent = ParentOf(target);
   std::string tmp = TempSiblingTemplate(parent / target.filename());

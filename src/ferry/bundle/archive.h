@@ -36,6 +36,11 @@ struct UnpackOptions {
 // there is untouched).
 Status PackDirectory(const std::filesystem::path& dir, const std::filesystem::path& archive_path);
 
+// Writes the same archive bytes as PackDirectory to `fd` (an open file the caller owns, from its
+// current offset), with no fsync and no rename: for callers that make the file durable
+// themselves. Same errors as PackDirectory; on error the file holds a partial archive.
+Status WriteDirectoryArchive(const std::filesystem::path& dir, int fd);
+
 // Unpacks `archive_path` (a tar/pax/ustar/GNU tar file, compressed with anything libarchive
 // detects) into the folder `dest`, which must not exist. Entries are written into a fresh sibling
 // temporary folder; `validate(tmp_dir)` (if given) is then called on the complete tree, and only if

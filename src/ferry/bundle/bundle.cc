@@ -162,7 +162,9 @@ Result<VerifyReport> VerifyBundle(const fs::path& dir) {
     report.problems.push_back(bundle.status().message());
     return report;
   }
-  Result<std::unique_ptr<backends::Model>> model = LoadModel(*bundle);
+  backends::LoadOptions load;
+  load.tree_predictor = backends::LoadOptions::TreePredictor::kFramework;
+  Result<std::unique_ptr<backends::Model>> model = LoadModel(*bundle, load);
   if (!model.ok()) report.problems.push_back(model.status().message());
   if (!bundle->manifest.baseline.empty()) {
     Result<std::string> json = ReadFile(bundle->BaselinePath(), 256 << 20);
@@ -173,6 +175,7 @@ Result<VerifyReport> VerifyBundle(const fs::path& dir) {
       if (!baseline.ok()) report.problems.push_back(baseline.status().message());
     }
   }
+  report.bundle = std::move(*bundle);
   return report;
 }
 

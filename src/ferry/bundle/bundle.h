@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,12 +60,15 @@ struct VerifyReport {
   std::string digest;                 // "sha256:…" of the files as they are now
   bool checksums_present = false;     // ferry.sha256 exists
   std::vector<std::string> problems;  // one human-readable line per failed check
+  std::optional<Bundle> bundle;       // the opened bundle, when its manifest is valid
   bool ok() const { return problems.empty(); }
 };
 
 // Checks a bundle folder: the manifest (OpenBundle), the files against
 // ferry.sha256 (modified, missing, unexpected files), the model loads in its
-// backend and agrees with the signature, and the baseline parses. Returns an
+// backend and agrees with the signature (loaded with the framework's own
+// predictor: whether serving compiles it into Ferry's evaluator is decided,
+// with a fallback, when it is served), and the baseline parses. Returns an
 // error Status only when the folder cannot be examined at all.
 Result<VerifyReport> VerifyBundle(const std::filesystem::path& dir);
 

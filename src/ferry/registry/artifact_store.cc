@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <utility>
 
 #include "ferry/base/sha256.h"
 #include "ferry/bundle/archive.h"
@@ -60,80 +61,96 @@ bool ArtifactStore::Contains(const std::string& sha256) const {
   return IsValidSha256(sha256) && fs::is_regular_file(BlobPath(sha256), ec);
 }
 
-Result<fs::path> ArtifactStore::NewTempPath() const {
+class ArtifactStore::TempFile {
+ public:
+  TempFile(fs::path path, int fd) : path_(std::move(path)), fd_(fd) {}
+  TempFile(TempFile&& other) noexcept
+      : path_(std::exchange(other.path_, {})), fd_(std::exchange(other.fd_, -1)) {}
+  TempFile& operator=(TempFile&&) = delete;
+  ~TempFile() {
+    if (fd_ >= 0) ::close(fd_);
+    if (!path_.empty()) ::unlink(path_.c_str());
+  }
+
+  const fs::path& path() const { return path_; }
+  int fd() const { return fd_; }
+  // The file was renamed away: nothing to remove.
+  void Release() { path_.clear(); }
+
+ private:
+  fs::path path_;
+  int fd_;
+};
+
+Result<ArtifactStore::TempFile> ArtifactStore::NewTemp() const {
   std::error_code ec;
   fs::create_directories(root_ / "tmp", ec);
   if (ec) return ErrnoStatus("create " + (root_ / "tmp").string(), ec.value());
   std::string tmpl = (root_ / "tmp" / "blob-XXXXXX").string();
-  int fd = ::mkstemp(tmpl.data());
+  int fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
   if (fd < 0) return ErrnoStatus("create a temporary file in " + (root_ / "tmp").string(), errno);
-  ::close(fd);
-  return fs::path(tmpl);
+  return TempFile(fs::path(tmpl), fd);
 }
 
-Result<BlobInfo> ArtifactStore::Adopt(const fs::path& tmp, const std::string& sha256) const {
+Status ArtifactStore::MakeShardDir(const fs::path& shard) const {
+  if (::mkdir(shard.c_str(), 0755) == 0) return FsyncPath(shard.parent_path(), true);
+  if (errno == EEXIST) return Status::Ok();
+  if (errno != ENOENT) return ErrnoStatus("create " + shard.string(), errno);
+  // The first blob: sha256/ itself is new too.
   std::error_code ec;
-  auto bytes = static_cast<int64_t>(fs::file_size(tmp, ec));
-  if (ec) return ErrnoStatus("stat " + tmp.string(), ec.value());
+  fs::create_directories(shard.parent_path(), ec);
+  if (ec) return ErrnoStatus("create " + shard.parent_path().string(), ec.value());
+  FERRY_RETURN_IF_ERROR(FsyncPath(root_, true));
+  if (::mkdir(shard.c_str(), 0755) != 0 && errno != EEXIST) {
+    return ErrnoStatus("create " + shard.string(), errno);
+  }
+  return FsyncPath(shard.parent_path(), true);
+}
+
+Result<BlobInfo> ArtifactStore::Adopt(TempFile& tmp, const std::string& sha256) const {
+  struct stat st {};
+  if (::fstat(tmp.fd(), &st) != 0) return ErrnoStatus("stat " + tmp.path().string(), errno);
+  const auto bytes = static_cast<int64_t>(st.st_size);
   fs::path dest = BlobPath(sha256);
+  std::error_code ec;
   if (fs::is_regular_file(dest, ec)) {
-    fs::remove(tmp, ec);
     // Refresh the mtime: gc must not take a blob someone is about to reference.
     if (::utimensat(AT_FDCWD, dest.c_str(), nullptr, 0) != 0) {
       return ErrnoStatus("touch " + dest.string(), errno);
     }
     return BlobInfo{sha256, bytes};
   }
-  fs::create_directories(dest.parent_path(), ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    return ErrnoStatus("create " + dest.parent_path().string(), ec.value());
+  FERRY_RETURN_IF_ERROR(MakeShardDir(dest.parent_path()));
+  if (::fdatasync(tmp.fd()) != 0) return ErrnoStatus("fsync " + tmp.path().string(), errno);
+  if (::rename(tmp.path().c_str(), dest.c_str()) != 0) {
+    return ErrnoStatus("rename into " + dest.string(), errno);
   }
-  Status s = FsyncPath(tmp, false);
-  if (s.ok() && ::rename(tmp.c_str(), dest.c_str()) != 0) {
-    s = ErrnoStatus("rename into " + dest.string(), errno);
-  }
-  if (s.ok()) s = FsyncPath(dest.parent_path(), true);
-  if (!s.ok()) {
-    fs::remove(tmp, ec);
-    return s;
-  }
+  tmp.Release();
+  FERRY_RETURN_IF_ERROR(FsyncPath(dest.parent_path(), true));
   return BlobInfo{sha256, bytes};
 }
 
 Result<BlobInfo> ArtifactStore::PutBundleDir(const fs::path& bundle_dir) {
-  FERRY_ASSIGN_OR_RETURN(fs::path tmp, NewTempPath());
-  std::error_code ec;
-  fs::remove(tmp, ec);  // PackDirectory writes its own temporary and renames onto `tmp`
-  fs::path archive = tmp.string() + ".tar.zst";
-  Status s = bundle::PackDirectory(bundle_dir, archive);
+  FERRY_ASSIGN_OR_RETURN(TempFile tmp, NewTemp());
+  // The archive goes straight into the temporary file: Adopt's sync is its only one.
+  Status s = bundle::WriteDirectoryArchive(bundle_dir, tmp.fd());
   if (!s.ok()) {
-    fs::remove(archive, ec);
     if (s.message().find("No space") != std::string::npos) {
       return ResourceExhausted("disk full while storing a blob; nothing was registered: " +
                                s.message());
     }
     return s.WithContext("storing bundle");
   }
-  Result<std::string> sha = Sha256File(archive);
-  if (!sha.ok()) {
-    fs::remove(archive, ec);
-    return sha.status();
-  }
-  return Adopt(archive, *sha);
+  FERRY_ASSIGN_OR_RETURN(std::string sha, Sha256File(tmp.path()));
+  return Adopt(tmp, sha);
 }
 
 Result<BlobInfo> ArtifactStore::PutFile(const fs::path& file) {
-  FERRY_ASSIGN_OR_RETURN(fs::path tmp, NewTempPath());
-  std::error_code ec;
-  int in = ::open(file.c_str(), O_RDONLY);
-  if (in < 0) {
-    fs::remove(tmp, ec);
-    return NotFound("cannot open " + file.string() + ": " + std::strerror(errno));
-  }
-  int out = ::open(tmp.c_str(), O_WRONLY | O_TRUNC);
+  FERRY_ASSIGN_OR_RETURN(TempFile tmp, NewTemp());
+  int in = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) return NotFound("cannot open " + file.string() + ": " + std::strerror(errno));
   Sha256 hasher;
-  Status s = out < 0 ? ErrnoStatus("open " + tmp.string(), errno) : Status::Ok();
+  Status s = Status::Ok();
   char buf[1 << 16];
   while (s.ok()) {
     ssize_t n = ::read(in, buf, sizeof buf);
@@ -142,18 +159,14 @@ Result<BlobInfo> ArtifactStore::PutFile(const fs::path& file) {
     if (n <= 0) break;
     hasher.Update(buf, static_cast<size_t>(n));
     for (ssize_t off = 0; s.ok() && off < n;) {
-      ssize_t w = ::write(out, buf + off, static_cast<size_t>(n - off));
+      ssize_t w = ::write(tmp.fd(), buf + off, static_cast<size_t>(n - off));
       if (w < 0 && errno == EINTR) continue;
-      if (w < 0) s = ErrnoStatus("write " + tmp.string(), errno);
+      if (w < 0) s = ErrnoStatus("write " + tmp.path().string(), errno);
       off += w > 0 ? w : 0;
     }
   }
   ::close(in);
-  if (out >= 0) ::close(out);
-  if (!s.ok()) {
-    fs::remove(tmp, ec);
-    return s;
-  }
+  FERRY_RETURN_IF_ERROR(s);
   return Adopt(tmp, hasher.HexDigest());
 }
 

@@ -33,8 +33,9 @@ struct BlobListing {
 // Content-addressed blobs under a root folder:
 //   <root>/sha256/<first 2 hex>/<64 hex>   complete, verified-on-read blobs
 //   <root>/tmp/                             writes in progress
-// A blob is written to tmp/, fsynced, and renamed into place, so a crash
-// leaves at most a temporary file, never a half-written blob. Identical
+// A blob is written to tmp/, fsynced, and renamed into place, and its folder
+// is fsynced: a crash leaves at most a temporary file, never a half-written
+// blob, and a returned blob survives a crash (two syncs per new blob). Identical
 // content is stored once. Paths are built only from validated hex digests,
 // never from user input. Thread-safe and multi-process-safe (no state beyond
 // the file system; every operation is atomic there).
@@ -68,10 +69,15 @@ class ArtifactStore {
   static bool IsValidSha256(const std::string& sha256);
 
  private:
+  class TempFile;  // an open file under tmp/, removed unless adopted
+
   std::filesystem::path BlobPath(const std::string& sha256) const;
-  Result<std::filesystem::path> NewTempPath() const;
-  // Moves a complete temporary file into place as blob `sha256`.
-  Result<BlobInfo> Adopt(const std::filesystem::path& tmp, const std::string& sha256) const;
+  Result<TempFile> NewTemp() const;
+  // Makes the complete temporary file durable and moves it into place as
+  // blob `sha256` (or drops it when that blob exists already).
+  Result<BlobInfo> Adopt(TempFile& tmp, const std::string& sha256) const;
+  // Creates the blob's shard folder if needed, durably.
+  Status MakeShardDir(const std::filesystem::path& shard) const;
 
   std::filesystem::path root_;
 };

@@ -51,6 +51,46 @@ int64_t SecondsSince(const std::string& rfc3339) {
   return now > then ? static_cast<int64_t>(now - then) : 0;
 }
 
+// The version a verified bundle becomes; InvalidArgument listing the
+// problems when verification failed.
+Result<NewVersion> VersionFromBundle(const RegisterRequest& request,
+                                     const bundle::VerifyReport& report) {
+  if (!report.ok()) {
+    std::string msg = "bundle " + request.bundle_dir.string() + " failed verification:";
+    for (const auto& p : report.problems) msg += "\n  " + p;
+    return InvalidArgument(msg);
+  }
+  const bundle::Bundle& b = *report.bundle;
+  const bundle::Manifest& m = b.manifest;
+  NewVersion nv;
+  VersionRecord& v = nv.record;
+  v.model = request.model.empty() ? m.name : request.model;
+  if (!bundle::IsValidModelName(v.model)) {
+    return InvalidArgument("model name '" + v.model +
+                           "' must match [A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+  }
+  v.bundle_digest = report.digest;
+  v.framework = m.framework;
+  v.task = std::string(TaskName(m.task));
+  v.signature_json = SignatureJson(m.signature);
+  v.metrics_json = "{}";
+  if (!m.metrics.empty()) {
+    FERRY_ASSIGN_OR_RETURN(std::string text, ReadFile(b.root / m.metrics, 1 << 20));
+    FERRY_RETURN_IF_ERROR(CheckJsonObject(text).WithContext(m.metrics));
+    v.metrics_json = std::move(text);
+  }
+  v.description = request.description.empty() ? m.description : request.description;
+  v.lineage = {m.lineage.pipeline, m.lineage.run, m.lineage.data, m.lineage.parent};
+  for (auto [field, given] : {std::pair{&v.lineage.pipeline, &request.lineage.pipeline},
+                              std::pair{&v.lineage.run, &request.lineage.run},
+                              std::pair{&v.lineage.data, &request.lineage.data},
+                              std::pair{&v.lineage.parent, &request.lineage.parent}}) {
+    if (!given->empty()) *field = *given;
+  }
+  nv.model_description = m.description;
+  return nv;
+}
+
 }  // namespace
 
 RegistryOptions RegistryOptionsFromEnv(const std::string& registry_flag) {
@@ -96,43 +136,12 @@ Result<ModelRecord> Registry::CreateModel(const std::string& name, const std::st
 
 Result<VersionRecord> Registry::Register(const RegisterRequest& request, const Actor& actor) {
   FERRY_ASSIGN_OR_RETURN(bundle::VerifyReport report, bundle::VerifyBundle(request.bundle_dir));
-  if (!report.ok()) {
-    std::string msg = "bundle " + request.bundle_dir.string() + " failed verification:";
-    for (const auto& p : report.problems) msg += "\n  " + p;
-    return InvalidArgument(msg);
-  }
-  FERRY_ASSIGN_OR_RETURN(bundle::Bundle b, bundle::OpenBundle(request.bundle_dir));
-  const bundle::Manifest& m = b.manifest;
-  NewVersion nv;
-  VersionRecord& v = nv.record;
-  v.model = request.model.empty() ? m.name : request.model;
-  if (!bundle::IsValidModelName(v.model)) {
-    return InvalidArgument("model name '" + v.model +
-                           "' must match [A-Za-z0-9][A-Za-z0-9._-]{0,127}");
-  }
-  v.bundle_digest = report.digest;
-  v.framework = m.framework;
-  v.task = std::string(TaskName(m.task));
-  v.signature_json = SignatureJson(m.signature);
-  v.metrics_json = "{}";
-  if (!m.metrics.empty()) {
-    FERRY_ASSIGN_OR_RETURN(std::string text, ReadFile(b.root / m.metrics, 1 << 20));
-    FERRY_RETURN_IF_ERROR(CheckJsonObject(text).WithContext(m.metrics));
-    v.metrics_json = std::move(text);
-  }
-  v.description = request.description.empty() ? m.description : request.description;
-  v.lineage = {m.lineage.pipeline, m.lineage.run, m.lineage.data, m.lineage.parent};
-  for (auto [field, given] : {std::pair{&v.lineage.pipeline, &request.lineage.pipeline},
-                              std::pair{&v.lineage.run, &request.lineage.run},
-                              std::pair{&v.lineage.data, &request.lineage.data},
-                              std::pair{&v.lineage.parent, &request.lineage.parent}}) {
-    if (!given->empty()) *field = *given;
-  }
-  nv.model_description = m.description;
+  FERRY_ASSIGN_OR_RETURN(NewVersion nv, VersionFromBundle(request, report));
+  const fs::path& root = report.bundle->root;
   // The number is reserved (and visible as `registering`) before the blob is
   // written; a crash leaves that row, which Check lists and Gc fails.
   FERRY_ASSIGN_OR_RETURN(VersionRecord reserved, store_->BeginVersion(nv, actor));
-  Result<BlobInfo> blob = artifacts_.PutBundleDir(b.root);
+  Result<BlobInfo> blob = artifacts_.PutBundleDir(root);
   if (!blob.ok()) {
     (void)store_->FailVersion(reserved.model, reserved.version, blob.status().message(), actor);
     return blob.status();
@@ -143,7 +152,7 @@ Result<VersionRecord> Registry::Register(const RegisterRequest& request, const A
   // A concurrent gc may have taken a reused blob between the put and the
   // commit (both outside its grace period only if the clock jumped); put it back.
   if (!artifacts_.Contains(added.blob_sha256)) {
-    FERRY_RETURN_IF_ERROR(artifacts_.PutBundleDir(b.root).status());
+    FERRY_RETURN_IF_ERROR(artifacts_.PutBundleDir(root).status());
   }
   return added;
 }

@@ -2,7 +2,9 @@
 
 #include <sqlite3.h>
 
+#include <memory>
 #include <string>
+#include <unordered_map>
 
 namespace ferry::registry {
 namespace {
@@ -47,17 +49,22 @@ Status MapError(sqlite3* db, int rc, std::string_view what) {
 class SqliteDatabase : public SqlDatabase {
  public:
   explicit SqliteDatabase(sqlite3* db) : db_(db) {}
-  ~SqliteDatabase() override { sqlite3_close_v2(db_); }
+  ~SqliteDatabase() override {
+    statements_.clear();
+    sqlite3_close_v2(db_);
+  }
 
   SqlDialect dialect() const override { return SqlDialect::kSqlite; }
 
   Result<std::vector<SqlRow>> Query(std::string_view sql,
                                     const std::vector<SqlValue>& params) override {
-    std::string text = RewritePlaceholders(sql);
-    sqlite3_stmt* stmt = nullptr;
-    int rc = sqlite3_prepare_v2(db_, text.c_str(), static_cast<int>(text.size()), &stmt, nullptr);
-    if (rc != SQLITE_OK) return MapError(db_, rc, "prepare");
-    std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> guard(stmt, sqlite3_finalize);
+    FERRY_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepared(sql));
+    // Reset (not finalized) on every way out, so it holds no lock and can be reused.
+    std::unique_ptr<sqlite3_stmt, void (*)(sqlite3_stmt*)> reset(stmt, [](sqlite3_stmt* st) {
+      sqlite3_reset(st);
+      sqlite3_clear_bindings(st);
+    });
+    int rc = SQLITE_OK;
     for (size_t i = 0; i < params.size(); ++i) {
       int idx = static_cast<int>(i + 1);
       const SqlValue& v = params[i];
@@ -99,16 +106,16 @@ class SqliteDatabase : public SqlDatabase {
     return Status::Ok();
   }
 
-  Status BeginWrite() override { return ExecScript("BEGIN IMMEDIATE"); }
+  Status BeginWrite() override { return Query("BEGIN IMMEDIATE", {}).status(); }
   Status BeginWriteDeferredSync() override {
-    FERRY_RETURN_IF_ERROR(ExecScript("PRAGMA synchronous=NORMAL"));
+    FERRY_RETURN_IF_ERROR(Query("PRAGMA synchronous=NORMAL", {}).status());
     deferred_sync_ = true;
     Status s = BeginWrite();
     if (!s.ok()) RestoreFullSync();
     return s;
   }
   Status Commit() override {
-    Status s = ExecScript("COMMIT");
+    Status s = Query("COMMIT", {}).status();
     if (!s.ok()) Rollback();
     RestoreFullSync();
     return s;
@@ -124,10 +131,33 @@ class SqliteDatabase : public SqlDatabase {
   void RestoreFullSync() {
     if (!deferred_sync_) return;
     deferred_sync_ = false;
-    sqlite3_exec(db_, "PRAGMA synchronous=FULL", nullptr, nullptr, nullptr);
+    (void)Query("PRAGMA synchronous=FULL", {});
   }
 
+  // The statement for `sql`, prepared once per connection and kept (a
+  // registration runs the same few statements every time; preparing them
+  // cost more than running them). Bounded: the cache is emptied when full.
+  Result<sqlite3_stmt*> Prepared(std::string_view sql) {
+    std::string text = RewritePlaceholders(sql);
+    if (auto it = statements_.find(text); it != statements_.end()) return it->second.get();
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v2(db_, text.c_str(), static_cast<int>(text.size()), &stmt, nullptr);
+    if (rc != SQLITE_OK) {
+      sqlite3_finalize(stmt);
+      return MapError(db_, rc, "prepare");
+    }
+    if (stmt == nullptr) return Internal("prepare: empty statement");
+    if (statements_.size() >= kMaxStatements) statements_.clear();
+    return statements_.emplace(std::move(text), Statement(stmt, sqlite3_finalize))
+        .first->second.get();
+  }
+
+  static constexpr size_t kMaxStatements = 64;
+  using Statement = std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)>;
+
   sqlite3* db_;
+  // Finalized by the destructor before it closes db_.
+  std::unordered_map<std::string, Statement> statements_;
   bool deferred_sync_ = false;  // this transaction commits with synchronous=NORMAL
 };
 
