@@ -14,6 +14,12 @@
 //                   VM whose speed drifts by 2x within minutes, this is the
 //                   fair ratio: counters bare_ns_per_row, ferry_ns_per_row,
 //                   overhead_pct (negative: Ferry is faster) and speedup.
+//   BM_ForestKernel: the native evaluator alone (Forest::Predict, no
+//                   Session) with each tree-walking kernel, for an A/B of
+//                   scalar / avx2 / avx512 in one run; a kernel this CPU
+//                   lacks is skipped with the reason.
+//   BM_ForestKernelPaired: the same kernels alternating call by call, each
+//                   timed on its own (the fair ratios, as BM_Paired).
 //
 // Models: binary:logistic, depth 6, 100 and 1000 trees, 30 features, trained
 // on 20 000 synthetic rows. They are cached in $FERRY_BENCH_CACHE (default
@@ -35,6 +41,9 @@
 #include <vector>
 
 #include "ferry/backends/backend.h"
+#include "ferry/backends/xgboost/booster.h"
+#include "ferry/backends/xgboost/forest.h"
+#include "ferry/backends/xgboost/forest_from_json.h"
 
 namespace {
 
@@ -258,6 +267,81 @@ void BM_Paired(benchmark::State& state) {
   state.counters["speedup"] = bare_ns / ferry_ns;
 }
 
+using ferry::backends::xgboost::ForestKernel;
+
+// The native evaluator of the model with `trees` trees, built once.
+const ferry::backends::xgboost::Forest& NativeForest(int trees) {
+  static auto* forests = new std::map<int, ferry::backends::xgboost::Forest>();
+  auto it = forests->find(trees);
+  if (it == forests->end()) {
+    auto booster = ferry::backends::xgboost::Booster::LoadFile(ModelFile(trees));
+    auto json = booster.ok() ? booster->ModelJson() : ferry::Result<std::string>(booster.status());
+    auto forest = json.ok() ? ferry::backends::xgboost::ForestFromModelJson(*json)
+                            : ferry::Result<ferry::backends::xgboost::Forest>(json.status());
+    if (!forest.ok()) {
+      std::fprintf(stderr, "%s\n", forest.status().ToString().c_str());
+      std::exit(1);
+    }
+    it = forests->emplace(trees, std::move(forest).value()).first;
+  }
+  return it->second;
+}
+
+// Args: kernel (ForestKernel as an int), trees, batch.
+void BM_ForestKernel(benchmark::State& state) {
+  const auto kernel = static_cast<ForestKernel>(state.range(0));
+  const int64_t batch = state.range(2);
+  ferry::backends::xgboost::Forest forest = NativeForest(static_cast<int>(state.range(1)));
+  if (ferry::Status s = forest.SetKernel(kernel); !s.ok()) {
+    state.SkipWithError(s.message().c_str());
+    return;
+  }
+  state.SetLabel(std::string(ferry::backends::xgboost::ForestKernelName(kernel)));
+  std::vector<float> out(static_cast<size_t>(batch));
+  for (auto _ : state) {
+    forest.Predict(BenchRows().data(), batch, out.data());
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations() * batch);
+}
+
+// Every kernel this CPU has on the same rows, alternating call by call (the
+// order rotating), each call timed on its own: the fair ratios on a VM whose
+// speed drifts. Counters <kernel>_ns_per_row and <kernel>_speedup (over
+// scalar). Args: trees, batch.
+void BM_ForestKernelPaired(benchmark::State& state) {
+  using Clock = std::chrono::steady_clock;
+  const int64_t batch = state.range(1);
+  std::vector<ferry::backends::xgboost::Forest> forests;
+  for (ForestKernel k : {ForestKernel::kScalar, ForestKernel::kAvx2, ForestKernel::kAvx512}) {
+    forests.push_back(NativeForest(static_cast<int>(state.range(0))));
+    if (!forests.back().SetKernel(k).ok()) forests.pop_back();
+  }
+  std::vector<Clock::duration> time(forests.size());
+  std::vector<float> out(static_cast<size_t>(batch));
+  size_t first = 0;
+  for (auto _ : state) {
+    for (size_t i = 0; i < forests.size(); ++i) {
+      const size_t k = (first + i) % forests.size();
+      const Clock::time_point t0 = Clock::now();
+      forests[k].Predict(BenchRows().data(), batch, out.data());
+      benchmark::DoNotOptimize(out.data());
+      benchmark::ClobberMemory();
+      time[k] += Clock::now() - t0;
+    }
+    first = (first + 1) % forests.size();
+  }
+  const double rows = static_cast<double>(state.iterations() * batch);
+  const double scalar_ns = std::chrono::duration<double, std::nano>(time[0]).count();
+  for (size_t k = 0; k < forests.size(); ++k) {
+    const std::string name(ferry::backends::xgboost::ForestKernelName(forests[k].kernel()));
+    const double ns = std::chrono::duration<double, std::nano>(time[k]).count();
+    state.counters[name + "_ns_per_row"] = ns / rows;
+    if (k > 0) state.counters[name + "_speedup"] = scalar_ns / ns;
+  }
+}
+
 void Args(benchmark::internal::Benchmark* b) {
   b->ArgNames({"trees", "batch"})->ArgsProduct({{100, 1000}, {1, 64, kMaxBatch}});
 }
@@ -266,6 +350,16 @@ BENCHMARK(BM_BareXgboost)->Apply(Args);
 BENCHMARK(BM_Ferry)->Apply(Args);
 BENCHMARK(BM_FerryXgboost)->Apply(Args);
 BENCHMARK(BM_Paired)->Apply(Args);
+BENCHMARK(BM_ForestKernel)
+    ->ArgNames({"kernel", "trees", "batch"})
+    ->ArgsProduct({{static_cast<int64_t>(ForestKernel::kScalar),
+                    static_cast<int64_t>(ForestKernel::kAvx2),
+                    static_cast<int64_t>(ForestKernel::kAvx512)},
+                   {100, 1000},
+                   {1, 8, 16, 64, 128, kMaxBatch}});
+BENCHMARK(BM_ForestKernelPaired)
+    ->ArgNames({"trees", "batch"})
+    ->ArgsProduct({{100, 1000}, {1, 8, 16, 64, 128, kMaxBatch}});
 
 }  // namespace
 

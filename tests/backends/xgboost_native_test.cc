@@ -16,8 +16,10 @@
 #include <vector>
 
 #include "ferry/backends/backend.h"
+#include "ferry/backends/xgboost/booster.h"
 #include "ferry/backends/xgboost/forest.h"
 #include "ferry/backends/xgboost/forest_from_json.h"
+#include "ferry/backends/xgboost/predictor_choice.h"
 #include "ferry/backends/xgboost/xgboost_model.h"
 #include "ferry/base/files.h"
 #include "testing/test_util.h"
@@ -285,6 +287,48 @@ TEST(NativePredictorTest, EnvironmentOverridesAuto) {
   EXPECT_EQ(predictor_with("xgboost", TreePredictor::kNative), "native");  // code wins
   EXPECT_EQ(predictor_with("fast", TreePredictor::kAuto),
             "FERRY_XGBOOST_PREDICTOR is 'fast'; expected native, xgboost or auto");
+}
+
+// FERRY_FOREST_KERNEL picks the kernel at load (the same bits whichever),
+// and a bad or unsupported value fails the load with the reason.
+TEST(NativePredictorTest, ForestKernelEnvironment) {
+  testing::TempDir dir;
+  const fs::path path = Train(dir.path(), {"k", "binary:logistic", 6, 20, {}});
+  const ModelSpec spec = SpecFor(path, "binary:logistic", DataType::kFp32);
+  auto xgb = Load(spec, TreePredictor::kFramework);
+  ASSERT_TRUE(xgb.ok()) << xgb.status().ToString();
+  const std::vector<float> x = TestRows(path);
+  const std::vector<float> expected = Predict(**xgb, x);
+  auto booster = Booster::LoadFile(path);
+  ASSERT_TRUE(booster.ok());
+  LoadOptions options;
+  options.tree_predictor = TreePredictor::kNative;
+  for (const char* name : {"scalar", "avx2", "avx512", "auto", ""}) {
+    SCOPED_TRACE(name);
+    setenv(kForestKernelEnv, name, 1);
+    auto model = Load(spec, TreePredictor::kNative);
+    auto choice = ChoosePredictor(*booster, options, kFeatures, "k.json");
+    unsetenv(kForestKernelEnv);
+    auto kernel = ParseForestKernel(name);
+    if (kernel.ok() && !ForestKernelSupported(*kernel).ok()) {  // this CPU lacks it
+      EXPECT_EQ(model.status().code(), StatusCode::kFailedPrecondition);
+      EXPECT_EQ(model.status().message(), "FERRY_FOREST_KERNEL is '" + std::string(name) +
+                                              "' but " + ForestKernelSupported(*kernel).message());
+      continue;
+    }
+    ASSERT_TRUE(model.ok()) << model.status().ToString();
+    ASSERT_TRUE(choice.ok() && choice->forest.has_value());
+    EXPECT_EQ(choice->forest->kernel(), kernel.ok() ? *kernel : DefaultForestKernel());
+    const std::vector<float> got = Predict(**model, x);
+    ASSERT_EQ(got.size(), expected.size());
+    EXPECT_EQ(std::memcmp(got.data(), expected.data(), got.size() * sizeof(float)), 0);
+  }
+  setenv(kForestKernelEnv, "avx1024", 1);
+  auto model = Load(spec, TreePredictor::kAuto);
+  unsetenv(kForestKernelEnv);
+  EXPECT_EQ(model.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(model.status().message(),
+            "FERRY_FOREST_KERNEL is 'avx1024'; expected scalar, avx2, avx512 or auto");
 }
 
 // A hand-made tree: root splits feature 1 at 0.5 (missing goes left), its

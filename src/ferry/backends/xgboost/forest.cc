@@ -10,10 +10,8 @@ namespace ferry::backends::xgboost {
 
 namespace {
 
-constexpr uint32_t kDefaultLeftBit = uint32_t{1} << 31;
-constexpr uint32_t kFeatureMask = kDefaultLeftBit - 1;
-// Rows walked down one tree together; their loads overlap.
-constexpr int kLanes = 8;
+using internal::kDefaultLeftBit;
+using internal::kFeatureMask;
 
 std::string TreeLabel(size_t index) { return "tree " + std::to_string(index); }
 
@@ -37,47 +35,80 @@ inline void Softmax(float* v, int64_t n) {
   for (int64_t i = 0; i < n; ++i) v[i] /= static_cast<float>(wsum);
 }
 
-// The split's decision for value v: right when !(v < threshold); a NaN goes
-// to the default side. For a default-left split `v >= threshold` is the same
-// test with NaN going left; for default-right `!(v < threshold)` sends NaN right.
-template <typename Split>
-inline uint32_t GoesRight(const Split& s, float v) {
-  const bool default_left = (s.feature & kDefaultLeftBit) != 0;
-  const bool right = default_left ? (v >= s.threshold) : !(v < s.threshold);
-  return right ? 1u : 0u;
+template <size_t... D>
+constexpr internal::TreeKernels ScalarTable(std::index_sequence<D...>) {
+  return {&internal::EvalTreeScalar<static_cast<int>(D)>...};
 }
 
-// Adds one complete tree of depth kDepth (splits in heap order, leaves in
-// level order) to out[r * stride + group] for each row.
-template <int kDepth, typename Split>
-void EvalTree(const Split* splits, const float* leaves, const float* x, int64_t num_features,
-              int64_t rows, float* out, int64_t stride) {
-  constexpr uint32_t kFirstLeaf = (uint32_t{1} << kDepth) - 1;
-  int64_t r = 0;
-  for (; r + kLanes <= rows; r += kLanes) {
-    uint32_t idx[kLanes] = {};
-    const float* row = x + r * num_features;
-    for (int d = 0; d < kDepth; ++d) {
-      for (int l = 0; l < kLanes; ++l) {
-        const Split s = splits[idx[l]];
-        const float v = row[l * num_features + (s.feature & kFeatureMask)];
-        idx[l] = 2 * idx[l] + 1 + GoesRight(s, v);
-      }
-    }
-    for (int l = 0; l < kLanes; ++l) out[(r + l) * stride] += leaves[idx[l] - kFirstLeaf];
+constexpr internal::TreeKernels kScalarKernels =
+    ScalarTable(std::make_index_sequence<kMaxNativeDepth + 1>());
+
+const internal::TreeKernels* KernelTable(ForestKernel kernel) {
+  switch (kernel) {
+    case ForestKernel::kScalar:
+      return &kScalarKernels;
+    case ForestKernel::kAvx2:
+      return internal::Avx2TreeKernels();
+    case ForestKernel::kAvx512:
+      return internal::Avx512TreeKernels();
   }
-  for (; r < rows; ++r) {
-    uint32_t idx = 0;
-    const float* row = x + r * num_features;
-    for (int d = 0; d < kDepth; ++d) {
-      const Split s = splits[idx];
-      idx = 2 * idx + 1 + GoesRight(s, row[s.feature & kFeatureMask]);
-    }
-    out[r * stride] += leaves[idx - kFirstLeaf];
-  }
+  return nullptr;
 }
 
 }  // namespace
+
+namespace internal {
+TreeKernel ScalarTreeKernel(int depth) { return kScalarKernels[static_cast<size_t>(depth)]; }
+}  // namespace internal
+
+std::string_view ForestKernelName(ForestKernel kernel) {
+  switch (kernel) {
+    case ForestKernel::kScalar:
+      return "scalar";
+    case ForestKernel::kAvx2:
+      return "avx2";
+    case ForestKernel::kAvx512:
+      return "avx512";
+  }
+  return "unknown";
+}
+
+Result<ForestKernel> ParseForestKernel(std::string_view name) {
+  for (ForestKernel k : {ForestKernel::kScalar, ForestKernel::kAvx2, ForestKernel::kAvx512}) {
+    if (name == ForestKernelName(k)) return k;
+  }
+  return InvalidArgument("unknown forest kernel '" + std::string(name) +
+                         "'; expected scalar, avx2 or avx512");
+}
+
+Status ForestKernelSupported(ForestKernel kernel) {
+  if (KernelTable(kernel) != nullptr) return Status::Ok();
+  const char* needs = kernel == ForestKernel::kAvx512 ? "AVX-512F" : "AVX2";
+  return FailedPrecondition("forest kernel " + std::string(ForestKernelName(kernel)) +
+                            " needs a CPU with " + needs);
+}
+
+ForestKernel DefaultForestKernel() {
+  static const ForestKernel best = [] {
+    for (ForestKernel k : {ForestKernel::kAvx512, ForestKernel::kAvx2}) {
+      if (KernelTable(k) != nullptr) return k;
+    }
+    return ForestKernel::kScalar;
+  }();
+  return best;
+}
+
+Status Forest::SetKernel(ForestKernel kernel) {
+  FERRY_RETURN_IF_ERROR(ForestKernelSupported(kernel));
+  if (kernel != ForestKernel::kScalar && params_.num_features > internal::kMaxSimdFeatures) {
+    return FailedPrecondition("forest kernel " + std::string(ForestKernelName(kernel)) +
+                              " handles up to " + std::to_string(internal::kMaxSimdFeatures) +
+                              " features; the model has " + std::to_string(params_.num_features));
+  }
+  kernel_ = kernel;
+  kernels_ = KernelTable(kernel);
+  return Status::Ok();
+}
 
 Result<Forest> Forest::Create(const ForestParams& params, const std::vector<TreeNodes>& trees) {
   if (params.num_features < 1 || params.num_features > int64_t{kFeatureMask}) {
@@ -95,6 +126,9 @@ Result<Forest> Forest::Create(const ForestParams& params, const std::vector<Tree
   }
   Forest forest(params);
   for (size_t t = 0; t < trees.size(); ++t) FERRY_RETURN_IF_ERROR(forest.AddTree(trees[t], t));
+  if (!forest.SetKernel(DefaultForestKernel()).ok()) {
+    FERRY_RETURN_IF_ERROR(forest.SetKernel(ForestKernel::kScalar));
+  }
   return forest;
 }
 
@@ -181,19 +215,13 @@ Status Forest::AddTree(const TreeNodes& nodes, size_t index) {
 }
 
 void Forest::PredictBlock(const float* x, int64_t rows, float* out) const {
-  using Kernel =
-      void (*)(const Split*, const float*, const float*, int64_t, int64_t, float*, int64_t);
-  static constexpr auto kKernels = []<size_t... D>(std::index_sequence<D...>) {
-    return std::array<Kernel, sizeof...(D)>{&EvalTree<static_cast<int>(D), Split>...};
-  }
-  (std::make_index_sequence<kMaxNativeDepth + 1>());
-
+  const internal::TreeKernels& kernels = rows < internal::kMinSimdRows ? kScalarKernels : *kernels_;
   const int64_t groups = params_.num_groups;
   std::fill_n(out, rows * groups, params_.base_margin);
   for (const Tree& t : trees_) {
-    kKernels[static_cast<size_t>(t.depth)](splits_.data() + t.split_base,
-                                           leaves_.data() + t.leaf_base, x, params_.num_features,
-                                           rows, out + t.group, groups);
+    kernels[static_cast<size_t>(t.depth)](splits_.data() + t.split_base,
+                                          leaves_.data() + t.leaf_base, x, params_.num_features,
+                                          rows, out + t.group, groups);
   }
   Finish(out, rows);
 }

@@ -3,8 +3,10 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "ferry/backends/xgboost/forest_kernels.h"
 #include "ferry/base/result.h"
 
 // Ferry's own evaluator for XGBoost tree ensembles (the "native predictor"):
@@ -47,9 +49,21 @@ struct ForestParams {
   OutputTransform transform = OutputTransform::kIdentity;
 };
 
-// Deepest tree the native predictor lays out (a complete tree of this depth
-// takes 8 B per split and 4 B per leaf: 48 KiB). Deeper models use XGBoost.
-inline constexpr int kMaxNativeDepth = 12;
+// The code that walks the trees. Every kernel gives the same bits; they
+// differ in speed. kAvx2 / kAvx512 walk 8 / 16 rows per vector; blocks of
+// fewer than 32 rows take the scalar kernel whatever the choice.
+enum class ForestKernel { kScalar, kAvx2, kAvx512 };
+
+// "scalar", "avx2", "avx512".
+std::string_view ForestKernelName(ForestKernel kernel);
+// The kernel called `name` (one of the above); InvalidArgument otherwise.
+Result<ForestKernel> ParseForestKernel(std::string_view name);
+// OK when this build and this CPU can run `kernel` (the CPU is asked once
+// per process); else FailedPrecondition naming what is missing, e.g.
+// "forest kernel avx512 needs a CPU with AVX-512F".
+Status ForestKernelSupported(ForestKernel kernel);
+// The kernel Forest::Create picks: the fastest one this CPU supports.
+ForestKernel DefaultForestKernel();
 
 // An immutable compiled ensemble. Thread-safe: Predict is const and keeps
 // no state; many threads may call it at once.
@@ -64,7 +78,15 @@ class Forest {
   // child that is not left + 1 (XGBoost's predictor assumes it), a cycle, a
   // child or feature index out of range, a group outside [0, num_groups).
   // InvalidArgument for inconsistent arrays or params.
+  // The forest scores with DefaultForestKernel() (the scalar kernel when
+  // num_features is too large for the SIMD kernels' 32-bit offsets).
   static Result<Forest> Create(const ForestParams& params, const std::vector<TreeNodes>& trees);
+
+  // Switches to `kernel` (not thread-safe: before the forest is shared).
+  // FailedPrecondition, with the reason, when the CPU or the forest does not
+  // allow it (ForestKernelSupported; more than 2^24 features for SIMD).
+  Status SetKernel(ForestKernel kernel);
+  ForestKernel kernel() const { return kernel_; }
 
   // Scores `rows` rows of params.num_features floats each (row-major, NaN =
   // missing) into out[rows * num_groups]. No allocation.
@@ -77,10 +99,7 @@ class Forest {
   int64_t num_trees() const { return static_cast<int64_t>(trees_.size()); }
 
  private:
-  struct Split {
-    uint32_t feature;  // bit 31: the default (missing) direction is left
-    float threshold;
-  };
+  using Split = internal::Split;
   struct Tree {
     int32_t depth;        // leaves sit at this level; 0 for a single-leaf tree
     int32_t group;        // output group
@@ -94,6 +113,8 @@ class Forest {
   void Finish(float* out, int64_t rows) const;
 
   ForestParams params_;
+  ForestKernel kernel_ = ForestKernel::kScalar;
+  const internal::TreeKernels* kernels_ = nullptr;  // the table of kernel_
   std::vector<Tree> trees_;
   std::vector<Split> splits_;
   std::vector<float> leaves_;
