@@ -107,6 +107,7 @@ Status Forest::SetKernel(ForestKernel kernel) {
   }
   kernel_ = kernel;
   kernels_ = KernelTable(kernel);
+  quad_kernels_ = kernel == ForestKernel::kAvx512 ? internal::Avx512QuadTreeKernels() : nullptr;
   return Status::Ok();
 }
 
@@ -216,12 +217,29 @@ Status Forest::AddTree(const TreeNodes& nodes, size_t index) {
 
 void Forest::PredictBlock(const float* x, int64_t rows, float* out) const {
   const internal::TreeKernels& kernels = rows < internal::kMinSimdRows ? kScalarKernels : *kernels_;
+  const internal::QuadTreeKernels* quad =
+      rows >= internal::kMinQuadRows && rows < internal::kMinSimdRows ? quad_kernels_ : nullptr;
   const int64_t groups = params_.num_groups;
   std::fill_n(out, rows * groups, params_.base_margin);
-  for (const Tree& t : trees_) {
+  for (size_t i = 0; i < trees_.size();) {
+    const Tree& t = trees_[i];
+    if (quad != nullptr && i + 4 <= trees_.size() && t.SameShape(trees_[i + 1]) &&
+        t.SameShape(trees_[i + 2]) && t.SameShape(trees_[i + 3])) {
+      const internal::Split* splits[4];
+      const float* leaves[4];
+      for (size_t k = 0; k < 4; ++k) {
+        splits[k] = splits_.data() + trees_[i + k].split_base;
+        leaves[k] = leaves_.data() + trees_[i + k].leaf_base;
+      }
+      (*quad)[static_cast<size_t>(t.depth)](splits, leaves, x, params_.num_features, rows,
+                                            out + t.group, groups);
+      i += 4;
+      continue;
+    }
     kernels[static_cast<size_t>(t.depth)](splits_.data() + t.split_base,
                                           leaves_.data() + t.leaf_base, x, params_.num_features,
                                           rows, out + t.group, groups);
+    ++i;
   }
   Finish(out, rows);
 }

@@ -105,6 +105,7 @@ class Forest {
     int32_t group;        // output group
     uint32_t split_base;  // offset in splits_: (1 << depth) - 1 entries, heap order
     uint32_t leaf_base;   // offset in leaves_: 1 << depth entries
+    bool SameShape(const Tree& other) const { return depth == other.depth && group == other.group; }
   };
 
   explicit Forest(const ForestParams& params) : params_(params) {}
@@ -115,6 +116,8 @@ class Forest {
   ForestParams params_;
   ForestKernel kernel_ = ForestKernel::kScalar;
   const internal::TreeKernels* kernels_ = nullptr;  // the table of kernel_
+  // kernel_'s four-trees-at-once table for small blocks, if it has one.
+  const internal::QuadTreeKernels* quad_kernels_ = nullptr;
   std::vector<Tree> trees_;
   std::vector<Split> splits_;
   std::vector<float> leaves_;

@@ -40,8 +40,8 @@ inline uint32_t GoesRight(const Split& s, float v) {
   return right ? 1u : 0u;
 }
 
-// The portable kernel (a TreeKernel for depth kDepth): 8 rows walk the tree
-// together so that their loads overlap.
+// The portable kernel (a TreeKernel for depth kDepth): 8 rows (the last
+// group: fewer) walk the tree together so that their loads overlap.
 template <int kDepth>
 void EvalTreeScalar(const Split* splits, const float* leaves, const float* x, int64_t num_features,
                     int64_t rows, float* out, int64_t stride) {
@@ -60,14 +60,21 @@ void EvalTreeScalar(const Split* splits, const float* leaves, const float* x, in
     }
     for (int l = 0; l < kLanes; ++l) out[(r + l) * stride] += leaves[idx[l] - kFirstLeaf];
   }
-  for (; r < rows; ++r) {
-    uint32_t idx = 0;
+  // The last rows (fewer than kLanes) walk together too: one row at a time
+  // would make each a chain of dependent loads (batches of a served model
+  // are often a few rows more than a multiple of 8).
+  const int64_t tail = rows - r;
+  if (tail > 0) {
+    uint32_t idx[kLanes] = {};
     const float* row = x + r * num_features;
     for (int d = 0; d < kDepth; ++d) {
-      const Split s = splits[idx];
-      idx = 2 * idx + 1 + GoesRight(s, row[s.feature & kFeatureMask]);
+      for (int64_t l = 0; l < tail; ++l) {
+        const Split s = splits[idx[l]];
+        const float v = row[l * num_features + (s.feature & kFeatureMask)];
+        idx[l] = 2 * idx[l] + 1 + GoesRight(s, v);
+      }
     }
-    out[r * stride] += leaves[idx - kFirstLeaf];
+    for (int64_t l = 0; l < tail; ++l) out[(r + l) * stride] += leaves[idx[l] - kFirstLeaf];
   }
 }
 
@@ -81,6 +88,20 @@ inline constexpr int64_t kMaxSimdFeatures = int64_t{1} << 24;
 // AMD EPYC, Zen 4: BM_ForestKernelPaired).
 inline constexpr int64_t kMinSimdRows = 32;
 
+// Four trees of one depth over the same rows, in tree order: row r gets the
+// first tree's leaf added first, then the second's, and so on, as four
+// TreeKernel calls would. For blocks too small for the row-parallel SIMD
+// kernels: the four trees' loads overlap instead of the rows'. `splits` and
+// `leaves` point to four trees each.
+using QuadTreeKernel = void (*)(const Split* const* splits, const float* const* leaves,
+                                const float* x, int64_t num_features, int64_t rows, float* out,
+                                int64_t stride);
+using QuadTreeKernels = std::array<QuadTreeKernel, kMaxNativeDepth + 1>;
+
+// Blocks of [kMinQuadRows, kMinSimdRows) rows take the quad kernels, where
+// the forest's kernel has them (AVX-512: one vector of 16 rows per tree).
+inline constexpr int64_t kMinQuadRows = 16;
+
 // The scalar kernel for depth `depth` (forest.cc), for the SIMD kernels'
 // last rows: called, not inlined, so that it keeps its portable code.
 TreeKernel ScalarTreeKernel(int depth);
@@ -89,6 +110,7 @@ TreeKernel ScalarTreeKernel(int depth);
 // them (the CPU is asked once per process; forest_simd.cc).
 const TreeKernels* Avx2TreeKernels();
 const TreeKernels* Avx512TreeKernels();
+const QuadTreeKernels* Avx512QuadTreeKernels();
 
 }  // namespace internal
 }  // namespace ferry::backends::xgboost

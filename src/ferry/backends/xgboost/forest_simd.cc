@@ -310,6 +310,64 @@ FERRY_TARGET_AVX512 void EvalTreeAvx512(const Split* splits, const float* leaves
   }
 }
 
+// Four trees walk the same 16 rows, one vector each (a QuadTreeKernel).
+template <int kLevel, int kDepth>
+FERRY_TARGET_AVX512 inline void QuadLevelsAvx512(const Split* const* splits, const float* x,
+                                                 __m512i offsets, __m512i* idx) {
+  if constexpr (kLevel < kDepth) {
+    for (int t = 0; t < 4; ++t) {
+      __m512i feature;
+      __m512 threshold;
+      SplitsAvx512<kLevel>(splits[t], idx[t], &feature, &threshold);
+      idx[t] = StepAvx512(idx[t], feature, threshold, x, offsets);
+    }
+    QuadLevelsAvx512<kLevel + 1, kDepth>(splits, x, offsets, idx);
+  }
+}
+
+template <int kDepth>
+FERRY_TARGET_AVX512 void EvalQuadAvx512(const Split* const* splits, const float* const* leaves,
+                                        const float* x, int64_t num_features, int64_t rows,
+                                        float* out, int64_t stride) {
+  constexpr int kTrees = 4;
+  const int nf = static_cast<int>(num_features);
+  const __m512i offsets =
+      _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                         _mm512_set1_epi32(nf));
+  int64_t r = 0;
+  for (; r + kAvx512Lanes <= rows; r += kAvx512Lanes) {
+    __m512i idx[kTrees];
+    for (int t = 0; t < kTrees; ++t) idx[t] = _mm512_setzero_si512();
+    QuadLevelsAvx512<0, kDepth>(splits, x + r * nf, offsets, idx);
+    __m512 leaf[kTrees];
+    for (int t = 0; t < kTrees; ++t) {
+      const __m512i at = _mm512_sub_epi32(idx[t], _mm512_set1_epi32((1 << kDepth) - 1));
+      if constexpr ((1 << kDepth) <= kAvx512TableWords) {
+        leaf[t] = _mm512_castsi512_ps(LookupAvx512<(1 << kDepth)>(leaves[t], at));
+      } else {
+        leaf[t] = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), kAll16, at, leaves[t], 4);
+      }
+    }
+    float* o = out + r * stride;
+    if (stride == 1) {
+      __m512 margin = _mm512_loadu_ps(o);
+      for (int t = 0; t < kTrees; ++t) margin = _mm512_add_ps(margin, leaf[t]);
+      _mm512_storeu_ps(o, margin);
+    } else {
+      alignas(64) float values[kTrees][kAvx512Lanes];
+      for (int t = 0; t < kTrees; ++t) _mm512_store_ps(values[t], leaf[t]);
+      for (int l = 0; l < kAvx512Lanes; ++l) {
+        for (int t = 0; t < kTrees; ++t) o[l * stride] += values[t][l];
+      }
+    }
+  }
+  // The last rows, tree by tree: each row still adds the trees in order.
+  for (int t = 0; r < rows && t < kTrees; ++t) {
+    ScalarTreeKernel(kDepth)(splits[t], leaves[t], x + r * nf, num_features, rows - r,
+                             out + r * stride, stride);
+  }
+}
+
 #undef FERRY_TARGET_AVX2
 #undef FERRY_TARGET_AVX512
 
@@ -323,8 +381,15 @@ constexpr TreeKernels Avx512Table(std::index_sequence<D...>) {
   return {&EvalTreeAvx512<static_cast<int>(D)>...};
 }
 
+template <size_t... D>
+constexpr QuadTreeKernels Avx512QuadTable(std::index_sequence<D...>) {
+  return {&EvalQuadAvx512<static_cast<int>(D)>...};
+}
+
 constexpr TreeKernels kAvx2Kernels = Avx2Table(std::make_index_sequence<kMaxNativeDepth + 1>());
 constexpr TreeKernels kAvx512Kernels = Avx512Table(std::make_index_sequence<kMaxNativeDepth + 1>());
+constexpr QuadTreeKernels kAvx512QuadKernels =
+    Avx512QuadTable(std::make_index_sequence<kMaxNativeDepth + 1>());
 
 }  // namespace
 
@@ -333,9 +398,15 @@ const TreeKernels* Avx2TreeKernels() {
   return supported ? &kAvx2Kernels : nullptr;
 }
 
-const TreeKernels* Avx512TreeKernels() {
+bool HasAvx512() {
   static const bool supported = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("avx512f");
-  return supported ? &kAvx512Kernels : nullptr;
+  return supported;
+}
+
+const TreeKernels* Avx512TreeKernels() { return HasAvx512() ? &kAvx512Kernels : nullptr; }
+
+const QuadTreeKernels* Avx512QuadTreeKernels() {
+  return HasAvx512() ? &kAvx512QuadKernels : nullptr;
 }
 
 }  // namespace ferry::backends::xgboost::internal
@@ -346,6 +417,7 @@ namespace ferry::backends::xgboost::internal {
 
 const TreeKernels* Avx2TreeKernels() { return nullptr; }
 const TreeKernels* Avx512TreeKernels() { return nullptr; }
+const QuadTreeKernels* Avx512QuadTreeKernels() { return nullptr; }
 
 }  // namespace ferry::backends::xgboost::internal
 
