@@ -40,41 +40,40 @@ inline uint32_t GoesRight(const Split& s, float v) {
   return right ? 1u : 0u;
 }
 
-// The portable kernel (a TreeKernel for depth kDepth): 8 rows (the last
-// group: fewer) walk the tree together so that their loads overlap.
+// Walks `lanes` (at most 8) consecutive rows down one complete tree of
+// depth kDepth together, so that their loads overlap, and adds each row's
+// leaf to out[l * stride].
+template <int kDepth>
+inline void WalkRowsScalar(const Split* splits, const float* leaves, const float* row,
+                           int64_t num_features, int64_t lanes, float* out, int64_t stride) {
+  constexpr uint32_t kFirstLeaf = (uint32_t{1} << kDepth) - 1;
+  uint32_t idx[8] = {};
+  for (int d = 0; d < kDepth; ++d) {
+    for (int64_t l = 0; l < lanes; ++l) {
+      const Split s = splits[idx[l]];
+      const float v = row[l * num_features + (s.feature & kFeatureMask)];
+      idx[l] = 2 * idx[l] + 1 + GoesRight(s, v);
+    }
+  }
+  for (int64_t l = 0; l < lanes; ++l) out[l * stride] += leaves[idx[l] - kFirstLeaf];
+}
+
+// The portable kernel (a TreeKernel for depth kDepth): 8 rows walk the tree
+// together; so do the last rows (fewer than 8), rather than one at a time as
+// chains of dependent loads (batches of a served model are often a few rows
+// more than a multiple of 8).
 template <int kDepth>
 void EvalTreeScalar(const Split* splits, const float* leaves, const float* x, int64_t num_features,
                     int64_t rows, float* out, int64_t stride) {
-  constexpr int kLanes = 8;
-  constexpr uint32_t kFirstLeaf = (uint32_t{1} << kDepth) - 1;
+  constexpr int64_t kLanes = 8;
   int64_t r = 0;
   for (; r + kLanes <= rows; r += kLanes) {
-    uint32_t idx[kLanes] = {};
-    const float* row = x + r * num_features;
-    for (int d = 0; d < kDepth; ++d) {
-      for (int l = 0; l < kLanes; ++l) {
-        const Split s = splits[idx[l]];
-        const float v = row[l * num_features + (s.feature & kFeatureMask)];
-        idx[l] = 2 * idx[l] + 1 + GoesRight(s, v);
-      }
-    }
-    for (int l = 0; l < kLanes; ++l) out[(r + l) * stride] += leaves[idx[l] - kFirstLeaf];
+    WalkRowsScalar<kDepth>(splits, leaves, x + r * num_features, num_features, kLanes,
+                           out + r * stride, stride);
   }
-  // The last rows (fewer than kLanes) walk together too: one row at a time
-  // would make each a chain of dependent loads (batches of a served model
-  // are often a few rows more than a multiple of 8).
-  const int64_t tail = rows - r;
-  if (tail > 0) {
-    uint32_t idx[kLanes] = {};
-    const float* row = x + r * num_features;
-    for (int d = 0; d < kDepth; ++d) {
-      for (int64_t l = 0; l < tail; ++l) {
-        const Split s = splits[idx[l]];
-        const float v = row[l * num_features + (s.feature & kFeatureMask)];
-        idx[l] = 2 * idx[l] + 1 + GoesRight(s, v);
-      }
-    }
-    for (int64_t l = 0; l < tail; ++l) out[(r + l) * stride] += leaves[idx[l] - kFirstLeaf];
+  if (r < rows) {
+    WalkRowsScalar<kDepth>(splits, leaves, x + r * num_features, num_features, rows - r,
+                           out + r * stride, stride);
   }
 }
 
