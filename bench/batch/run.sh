@@ -29,7 +29,7 @@ ferry_run() {  # threads cpus
   /usr/bin/time -f "%M" -o "$WORK/rss" taskset -c "$2" "$FERRY" batch --bundle "$WORK/bundle" \
     --input "$WORK/data.csv" --output "$WORK/ferry-out.csv" --key-column id --threads "$1" -q
   end=$(date +%s.%N)
-  echo "{\"system\":\"ferry\",\"threads\":$1,\"seconds\":$(echo "$end - $start" | bc)," \
+  echo "{\"system\":\"ferry\",\"threads\":$1,\"seconds\":$(printf %.6f "$(echo "$end - $start" | bc)")," \
        "\"peak_rss_kb\":$(cat "$WORK/rss")}"
 }
 pandas_run() {  # nthread cpus

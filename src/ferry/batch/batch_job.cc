@@ -39,13 +39,17 @@ std::string JobFingerprint(const std::string& digest, const BatchOptions& o, pre
   return f;
 }
 
+// The default chunk size's cap: a chunk's several passes (UTF-8 check, separator index, parse)
+// then find it in the L2 cache; measured faster than 4 MiB on 1 and 2 threads.
+constexpr size_t kMaxChunkBytes = size_t{1} << 20;
+
 // Everything RunBatch decides before the first chunk.
 struct Plan {
   predict::Format in_format = predict::Format::kCsv;
   predict::Format out_format = predict::Format::kCsv;
   int threads = 1;
   size_t inflight = 4;
-  size_t chunk_bytes = size_t{4} << 20;
+  size_t chunk_bytes = kMaxChunkBytes;
   std::string errors_path;
 };
 
@@ -71,7 +75,7 @@ Result<Plan> MakePlan(const BatchOptions& o) {
   const size_t budget = static_cast<size_t>(o.memory_mb) << 20;
   p.chunk_bytes = o.chunk_bytes > 0
                       ? o.chunk_bytes
-                      : std::clamp(budget / (3 * p.inflight), size_t{64} << 10, size_t{4} << 20);
+                      : std::clamp(budget / (3 * p.inflight), size_t{64} << 10, kMaxChunkBytes);
   if (o.resume && (o.output == "-" || o.input == "-")) {
     return InvalidArgument("--resume needs an input file and an output file (not '-')");
   }

@@ -1,6 +1,8 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -10,7 +12,9 @@
 #include "ferry/batch/chunk_parser.h"
 #include "ferry/batch/csv_record.h"
 #include "ferry/table/decimal_scan.h"
+#include "ferry/table/decimal_spans.h"
 #include "ferry/table/number.h"
+#include "ferry/table/separator_index.h"
 
 namespace ferry::batch {
 
@@ -120,10 +124,16 @@ inline bool ParseCell(std::string_view text, float* out, std::string* error) {
 // the cells), which words every error.
 class CsvChunkParser : public ChunkParser {
  public:
-  explicit CsvChunkParser(const InputBinding& b) : b_(b), echo_slot_(b.column_role.size(), -1) {
+  explicit CsvChunkParser(const InputBinding& b)
+      : b_(b), echo_slot_(b.column_role.size(), -1), to_float_(table::Avx512DecimalSpansToFloat()) {
     for (size_t i = 0; i < b.echo_columns.size(); ++i) {
       echo_slot_[static_cast<size_t>(b.echo_columns[i])] = static_cast<int32_t>(i);
     }
+    for (int32_t role : b.column_role) {
+      if (role >= 0) numeric_role_.push_back(role);
+    }
+    num_begin_.resize(numeric_role_.size());
+    num_end_.resize(numeric_role_.size());
   }
 
   Status Parse(const Chunk& chunk, ParsedChunk* out) override {
@@ -133,14 +143,18 @@ class CsvChunkParser : public ChunkParser {
     const bool utf8_ok = simdjson::validate_utf8(data, n);
     const bool quotes = std::memchr(data, '"', n) != nullptr;
     const bool by_key = b_.shard.count > 1 && b_.shard.by == ShardBy::kKey;
-    const bool fast = utf8_ok && !quotes && !by_key;
+    const bool fast = utf8_ok && !quotes && !by_key && n <= std::numeric_limits<uint32_t>::max();
+    if (fast) index_.Build(data, n);
     out->features.reserve(n / 8);
     int64_t line = 0;
     size_t pos = 0;
+    size_t k = 0;  // fast: the first separator at or after pos
     while (pos < n) {
       if (fast) {
+        while (k < index_.size() && index_[k] < pos) ++k;
         size_t next;
-        if (FastRecord(chunk, pos, &next, out)) {
+        if (FastRecord(chunk, pos, k, &next, out)) {
+          k += b_.column_role.size();
           line += data[next - 1] == '\n' ? 1 : 0;
           pos = next;
           continue;
@@ -174,55 +188,65 @@ class CsvChunkParser : public ChunkParser {
     }
   }
 
-  // One pass over the record at data[pos]: true when it was a good row, now appended, with
-  // *next past its line end. False (nothing appended) for anything else.
-  bool FastRecord(const Chunk& chunk, size_t pos, size_t* next, ParsedChunk* out) {
+  // The record at data[pos], whose fields end at the separators from index_[k] on: true when
+  // it was a good row, now appended, with *next past its line end. False (nothing appended) for
+  // anything else, and for a last record without a line end. The fields' bounds come from the
+  // index, so their numbers are converted independently of each other: together with AVX-512
+  // (table::DecimalSpansToFloat), else one by one.
+  bool FastRecord(const Chunk& chunk, size_t pos, size_t k, size_t* next, ParsedChunk* out) {
     const char* data = chunk.data();
-    const char* end = data + chunk.size;
-    const char* p = data + pos;
-    if (*p == '\n' || *p == '\r') return false;  // blank line, or a lone CR: the general path
+    const size_t width = b_.column_role.size();
+    if (index_.size() - k < width) return false;
+    if (data[pos] == '\n' || data[pos] == '\r') return false;  // blank line, or a lone CR
+    const uint32_t* sep = index_.begin() + k;
     const size_t row = static_cast<size_t>(out->rows);
     MakeRoom(out, row);
-    float* feat = out->features.data() + row * static_cast<size_t>(b_.num_features);
     CellRef* cells = out->cells.data() + row * b_.cells_per_row();
-    const size_t width = b_.column_role.size();
-    for (size_t c = 0;; ++c) {
-      if (c >= width) return false;
-      const char* field = p;
-      const char* field_end;
-      const int32_t role = b_.column_role[c];
-      double v;
-      const char* q = role >= 0 ? table::ScanSimpleDecimal(p, end, &v) : nullptr;
-      if (q != nullptr && q != end && *q == ',') {
-        feat[role] = static_cast<float>(v);
-        p = field_end = q;
-      } else if (q != nullptr &&
-                 (q == end || *q == '\n' || (*q == '\r' && (q + 1 == end || q[1] == '\n')))) {
-        feat[role] = static_cast<float>(v);
-        field_end = q;
-        p = q != end && *q == '\r' ? q + 1 : q;
-      } else {
-        while (p != end && *p != ',' && *p != '\n') ++p;
-        field_end = p;
-        if ((p == end || *p == '\n') && field_end > field && field_end[-1] == '\r') --field_end;
-        if (role >= 0 &&
-            !ParseCell({field, static_cast<size_t>(field_end - field)}, &feat[role], &reason_)) {
-          return false;
-        }
+    uint32_t* num_begin = num_begin_.data();
+    uint32_t* num_end = num_end_.data();
+    size_t start = pos;
+    size_t numeric = 0;
+    for (size_t c = 0; c < width; ++c) {
+      const size_t stop = sep[c];
+      const bool last = c + 1 == width;
+      if ((data[stop] == '\n') != last) return false;  // too few or too many fields
+      size_t field_end = stop;
+      if (last && stop > start && data[stop - 1] == '\r') --field_end;
+      if (b_.column_role[c] >= 0) {
+        num_begin[numeric] = static_cast<uint32_t>(start);
+        num_end[numeric] = static_cast<uint32_t>(field_end);
+        ++numeric;
       }
       const int32_t slot = echo_slot_[c];
       if (slot >= 0) {
-        if (slot == 0 && b_.has_key && field_end == field) return false;
-        cells[slot] = CellRef{.begin = static_cast<uint64_t>(field - data),
-                              .size = static_cast<uint32_t>(field_end - field)};
+        if (slot == 0 && b_.has_key && field_end == start) return false;
+        cells[slot] = CellRef{.begin = start, .size = static_cast<uint32_t>(field_end - start)};
       }
-      if (p == end || *p == '\n') {
-        if (c + 1 != width) return false;
-        break;
-      }
-      ++p;  // the ','
+      start = stop + 1;
     }
-    *next = p == end ? chunk.size : static_cast<size_t>(p - data) + 1;
+    float* feat = out->features.data() + row * static_cast<size_t>(b_.num_features);
+    const char* end = data + chunk.size;
+    for (size_t i0 = 0; i0 < numeric; i0 += table::kMaxDecimalSpans) {
+      const size_t n = std::min(table::kMaxDecimalSpans, numeric - i0);
+      uint64_t left = n == 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1;
+      if (to_float_ != nullptr) {
+        left = to_float_(data, num_begin + i0, num_end + i0, n, values_.data());
+        for (size_t i = 0; i < n; ++i) feat[numeric_role_[i0 + i]] = values_[i];
+      }
+      for (; left != 0; left &= left - 1) {
+        const size_t i = i0 + static_cast<size_t>(std::countr_zero(left));
+        const char* field = data + num_begin[i];
+        const char* field_end = data + num_end[i];
+        float* slot = &feat[numeric_role_[i]];
+        double v = 0;
+        if (table::ScanSimpleDecimal(field, end, &v) == field_end) {
+          *slot = static_cast<float>(v);
+        } else if (!ParseCell({field, static_cast<size_t>(field_end - field)}, slot, &reason_)) {
+          return false;
+        }
+      }
+    }
+    *next = start;
     ++out->rows;
     return true;
   }
@@ -308,6 +332,13 @@ class CsvChunkParser : public ChunkParser {
   const InputBinding& b_;
   std::vector<int32_t> echo_slot_;  // per column: its index among the echoed cells, or -1
   CsvRecordSplitter splitter_;
+  table::SeparatorIndex index_;  // of the chunk, on the fast path
+  // FastRecord's: the feature slot of each numeric column (in column order), the bounds of the
+  // record's numeric fields, converted values.
+  std::vector<int32_t> numeric_role_;
+  std::vector<uint32_t> num_begin_, num_end_;
+  std::array<float, table::kMaxDecimalSpans> values_{};
+  table::DecimalSpansToFloat to_float_;  // nullptr: field by field
   std::string reason_;
 };
 

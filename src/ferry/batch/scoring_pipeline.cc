@@ -78,8 +78,10 @@ void ScoringPipeline::WorkLoop() {
       continue;
     }
     item->promise.set_value(Process(item->chunk, *parser, **session, parsed));
+    // At most inflight_chunks queued, one per worker and one being read are alive at once: keep
+    // that many, so that steady state never maps (and faults in) a new buffer.
     MutexLock lock(pool_mu_);
-    if (spare_chunks_.size() < config_.inflight_chunks) {
+    if (spare_chunks_.size() < config_.inflight_chunks + static_cast<size_t>(config_.threads) + 1) {
       spare_chunks_.push_back(std::move(item->chunk));
     }
   }

@@ -53,7 +53,7 @@ void AddBatchCommands(CLI::App& app, int& rc) {
                 "Budget for the data in flight, in MiB (default 256)")
       ->check(CLI::Range(16, 1 << 20));
   b->add_option("--chunk-kb", args.chunk_kb,
-                "Bytes per chunk, in KiB (default: from --memory-mb and --threads, at most 4096)")
+                "Bytes per chunk, in KiB (default: from --memory-mb and --threads, at most 1024)")
       ->check(CLI::Range(16, 1 << 20));
   b->add_option("--checkpoint-interval-ms", args.checkpoint_interval_ms,
                 "How often progress is synced and checkpointed (default 1000; 0 = every chunk)")
