@@ -1,8 +1,10 @@
 #include "ferry/base/files.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <cmath>
+#include <thread>
 
 #include "ferry/base/json_writer.h"
 #include "ferry/base/sha256.h"
@@ -19,6 +21,25 @@ TEST(FilesTest, WriteFileAtomicReplacesAndLeavesNoTemporaries) {
   int n = 0;
   for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir.path())) ++n;
   EXPECT_EQ(n, 1);
+}
+
+TEST(FilesTest, WriteFileAtomicWritesIntoAFifoInsteadOfReplacingIt) {
+  // As for /dev/null or /dev/stdout: the pipe stays a pipe and gets the bytes.
+  testing::TempDir dir;
+  const std::filesystem::path fifo = dir / "pipe";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::string got;
+  std::thread reader([&] {
+    Result<std::string> r = ReadFile(fifo);
+    if (r.ok()) got = *r;
+  });
+  EXPECT_TRUE(WriteFileAtomic(fifo, "{\"a\": 1}\n").ok());
+  reader.join();
+  EXPECT_EQ(got, "{\"a\": 1}\n");
+  EXPECT_TRUE(std::filesystem::is_fifo(fifo));
+  int n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir.path())) ++n;
+  EXPECT_EQ(n, 1);  // no temporary left behind
 }
 
 TEST(FilesTest, ReadFileLimitsAndMissing) {

@@ -49,25 +49,47 @@ Result<std::string> ReadFile(const fs::path& path, size_t max_bytes) {
   return out;
 }
 
-Status WriteFileAtomic(const fs::path& path, std::string_view data) {
-  fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
-  std::string tmpl = TempSiblingTemplate(path);
-  int fd = ::mkstemp(tmpl.data());
-  if (fd < 0)
-    return Internal("cannot create a temporary file in " + dir.string() + ": " + ErrnoText());
+namespace {
+// Writes all of `data` to fd; false on an error (errno set).
+bool WriteAll(int fd, std::string_view data) {
   const char* p = data.data();
   size_t left = data.size();
   while (left > 0) {
     ssize_t n = ::write(fd, p, left);
     if (n < 0) {
       if (errno == EINTR) continue;
-      std::string err = ErrnoText();
-      ::close(fd);
-      ::unlink(tmpl.c_str());
-      return Internal("write " + path.string() + ": " + err);
+      return false;
     }
     p += n;
     left -= static_cast<size_t>(n);
+  }
+  return true;
+}
+}  // namespace
+
+Status WriteFileAtomic(const fs::path& path, std::string_view data) {
+  // Something that is not a regular file (/dev/null, /dev/stdout, a pipe) is written to as it
+  // is: renaming over it would replace the device or pipe with a file.
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return Internal("cannot open " + path.string() + ": " + ErrnoText());
+    const bool written = WriteAll(fd, data);
+    const std::string err = written ? "" : ErrnoText();
+    ::close(fd);
+    if (!written) return Internal("write " + path.string() + ": " + err);
+    return Status::Ok();
+  }
+  fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+  std::string tmpl = TempSiblingTemplate(path);
+  int fd = ::mkstemp(tmpl.data());
+  if (fd < 0)
+    return Internal("cannot create a temporary file in " + dir.string() + ": " + ErrnoText());
+  if (!WriteAll(fd, data)) {
+    std::string err = ErrnoText();
+    ::close(fd);
+    ::unlink(tmpl.c_str());
+    return Internal("write " + path.string() + ": " + err);
   }
   if (::fchmod(fd, 0644) != 0 || ::fsync(fd) != 0) {
     std::string err = ErrnoText();

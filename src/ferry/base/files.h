@@ -14,7 +14,8 @@ Result<std::string> ReadFile(const std::filesystem::path& path, size_t max_bytes
 
 // Writes `data` to `path` atomically: a temporary file in the same folder,
 // fsync, rename, fsync of the folder. Readers see the old or the new file,
-// never a mix.
+// never a mix. An existing path that is neither a regular file nor a folder
+// (/dev/null, /dev/stdout, a FIFO) is written to directly, never replaced.
 Status WriteFileAtomic(const std::filesystem::path& path, std::string_view data);
 
 // Checks that `rel` is a safe path inside some root: relative, non-empty,

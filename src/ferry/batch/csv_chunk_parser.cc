@@ -11,8 +11,8 @@
 
 #include "ferry/batch/chunk_parser.h"
 #include "ferry/batch/csv_record.h"
+#include "ferry/table/decimal_fields.h"
 #include "ferry/table/decimal_scan.h"
-#include "ferry/table/decimal_spans.h"
 #include "ferry/table/number.h"
 #include "ferry/table/separator_index.h"
 
@@ -125,15 +125,22 @@ inline bool ParseCell(std::string_view text, float* out, std::string* error) {
 class CsvChunkParser : public ChunkParser {
  public:
   explicit CsvChunkParser(const InputBinding& b)
-      : b_(b), echo_slot_(b.column_role.size(), -1), to_float_(table::Avx512DecimalSpansToFloat()) {
+      : b_(b),
+        echo_slot_(b.column_role.size(), -1),
+        to_float_(table::Avx512DecimalFieldsToFloat()) {
     for (size_t i = 0; i < b.echo_columns.size(); ++i) {
       echo_slot_[static_cast<size_t>(b.echo_columns[i])] = static_cast<int32_t>(i);
     }
-    for (int32_t role : b.column_role) {
-      if (role >= 0) numeric_role_.push_back(role);
+    for (size_t c = 0; c < b.column_role.size(); ++c) {
+      const int32_t role = b.column_role[c];
+      if (role < 0) continue;
+      if (runs_.empty() || runs_.back().first_column + runs_.back().count != c) {
+        runs_.push_back({.first_column = c, .count = 0, .first_role = role, .direct = true});
+      }
+      NumericRun& run = runs_.back();
+      run.direct = run.direct && role == run.first_role + static_cast<int32_t>(run.count);
+      ++run.count;
     }
-    num_begin_.resize(numeric_role_.size());
-    num_end_.resize(numeric_role_.size());
   }
 
   Status Parse(const Chunk& chunk, ParsedChunk* out) override {
@@ -141,17 +148,19 @@ class CsvChunkParser : public ChunkParser {
     const char* data = chunk.data();
     const size_t n = chunk.size;
     const bool utf8_ok = simdjson::validate_utf8(data, n);
-    const bool quotes = std::memchr(data, '"', n) != nullptr;
     const bool by_key = b_.shard.count > 1 && b_.shard.by == ShardBy::kKey;
-    const bool fast = utf8_ok && !quotes && !by_key && n <= std::numeric_limits<uint32_t>::max();
+    // The fast path needs no quote in the chunk; building its index finds out.
+    bool fast = utf8_ok && !by_key && n < table::SeparatorIndex::kLineEnd;
     if (fast) index_.Build(data, n);
+    const bool quotes = fast ? index_.saw_quote() : std::memchr(data, '"', n) != nullptr;
+    fast = fast && !quotes;
     out->features.reserve(n / 8);
     int64_t line = 0;
     size_t pos = 0;
     size_t k = 0;  // fast: the first separator at or after pos
     while (pos < n) {
       if (fast) {
-        while (k < index_.size() && index_[k] < pos) ++k;
+        while (k < index_.size() && table::SeparatorIndex::Start(index_[k]) <= pos) ++k;
         size_t next;
         if (FastRecord(chunk, pos, k, &next, out)) {
           k += b_.column_role.size();
@@ -188,65 +197,56 @@ class CsvChunkParser : public ChunkParser {
     }
   }
 
-  // The record at data[pos], whose fields end at the separators from index_[k] on: true when
-  // it was a good row, now appended, with *next past its line end. False (nothing appended) for
-  // anything else, and for a last record without a line end. The fields' bounds come from the
-  // index, so their numbers are converted independently of each other: together with AVX-512
-  // (table::DecimalSpansToFloat), else one by one.
+  // The record at data[pos], whose separators are index_'s entries from k on: true when it was a
+  // good row, now appended, with *next past its line end. False (nothing appended) for anything
+  // else, and for a last record without a line end. The numeric fields of each run of columns
+  // are converted together (table::DecimalFieldsToFloat with AVX-512), then any it left alone one
+  // by one.
   bool FastRecord(const Chunk& chunk, size_t pos, size_t k, size_t* next, ParsedChunk* out) {
+    using table::SeparatorIndex;
     const char* data = chunk.data();
     const size_t width = b_.column_role.size();
     if (index_.size() - k < width) return false;
     if (data[pos] == '\n' || data[pos] == '\r') return false;  // blank line, or a lone CR
-    const uint32_t* sep = index_.begin() + k;
+    const uint32_t* e = index_.entries() + k;                  // e[-1]: where the record starts
+    if (!SeparatorIndex::IsRecord(e, width)) return false;     // too few or too many fields
     const size_t row = static_cast<size_t>(out->rows);
     MakeRoom(out, row);
     CellRef* cells = out->cells.data() + row * b_.cells_per_row();
-    uint32_t* num_begin = num_begin_.data();
-    uint32_t* num_end = num_end_.data();
-    size_t start = pos;
-    size_t numeric = 0;
-    for (size_t c = 0; c < width; ++c) {
-      const size_t stop = sep[c];
-      const bool last = c + 1 == width;
-      if ((data[stop] == '\n') != last) return false;  // too few or too many fields
-      size_t field_end = stop;
-      if (last && stop > start && data[stop - 1] == '\r') --field_end;
-      if (b_.column_role[c] >= 0) {
-        num_begin[numeric] = static_cast<uint32_t>(start);
-        num_end[numeric] = static_cast<uint32_t>(field_end);
-        ++numeric;
-      }
-      const int32_t slot = echo_slot_[c];
-      if (slot >= 0) {
-        if (slot == 0 && b_.has_key && field_end == start) return false;
-        cells[slot] = CellRef{.begin = start, .size = static_cast<uint32_t>(field_end - start)};
-      }
-      start = stop + 1;
+    for (size_t i = 0; i < b_.echo_columns.size(); ++i) {
+      const size_t c = static_cast<size_t>(b_.echo_columns[i]);
+      const size_t begin = SeparatorIndex::Start(e[c - 1]);
+      const size_t end = SeparatorIndex::ContentEnd(data, e + c);
+      if (i == 0 && b_.has_key && end == begin) return false;
+      cells[i] = CellRef{.begin = begin, .size = static_cast<uint32_t>(end - begin)};
     }
     float* feat = out->features.data() + row * static_cast<size_t>(b_.num_features);
-    const char* end = data + chunk.size;
-    for (size_t i0 = 0; i0 < numeric; i0 += table::kMaxDecimalSpans) {
-      const size_t n = std::min(table::kMaxDecimalSpans, numeric - i0);
-      uint64_t left = n == 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1;
-      if (to_float_ != nullptr) {
-        left = to_float_(data, num_begin + i0, num_end + i0, n, values_.data());
-        for (size_t i = 0; i < n; ++i) feat[numeric_role_[i0 + i]] = values_[i];
-      }
-      for (; left != 0; left &= left - 1) {
-        const size_t i = i0 + static_cast<size_t>(std::countr_zero(left));
-        const char* field = data + num_begin[i];
-        const char* field_end = data + num_end[i];
-        float* slot = &feat[numeric_role_[i]];
-        double v = 0;
-        if (table::ScanSimpleDecimal(field, end, &v) == field_end) {
-          *slot = static_cast<float>(v);
-        } else if (!ParseCell({field, static_cast<size_t>(field_end - field)}, slot, &reason_)) {
-          return false;
+    const char* chunk_end = data + chunk.size;
+    for (const NumericRun& run : runs_) {
+      for (size_t i0 = 0; i0 < run.count; i0 += table::kMaxDecimalFields) {
+        const size_t n = std::min(table::kMaxDecimalFields, run.count - i0);
+        const size_t c0 = run.first_column + i0;
+        float* values = run.direct ? feat + run.first_role + i0 : values_.data();
+        uint64_t left = n == 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1;
+        if (to_float_ != nullptr) left = to_float_(data, e + c0, n, values);
+        if (!run.direct) {
+          for (size_t i = 0; i < n; ++i) feat[b_.column_role[c0 + i]] = values_[i];
+        }
+        for (; left != 0; left &= left - 1) {
+          const size_t c = c0 + static_cast<size_t>(std::countr_zero(left));
+          const char* field = data + SeparatorIndex::Start(e[c - 1]);
+          const char* field_end = data + SeparatorIndex::ContentEnd(data, e + c);
+          float* slot = &feat[b_.column_role[c]];
+          double v = 0;
+          if (table::ScanSimpleDecimal(field, chunk_end, &v) == field_end) {
+            *slot = static_cast<float>(v);
+          } else if (!ParseCell({field, static_cast<size_t>(field_end - field)}, slot, &reason_)) {
+            return false;
+          }
         }
       }
     }
-    *next = start;
+    *next = SeparatorIndex::Start(e[width - 1]);
     ++out->rows;
     return true;
   }
@@ -333,12 +333,17 @@ class CsvChunkParser : public ChunkParser {
   std::vector<int32_t> echo_slot_;  // per column: its index among the echoed cells, or -1
   CsvRecordSplitter splitter_;
   table::SeparatorIndex index_;  // of the chunk, on the fast path
-  // FastRecord's: the feature slot of each numeric column (in column order), the bounds of the
-  // record's numeric fields, converted values.
-  std::vector<int32_t> numeric_role_;
-  std::vector<uint32_t> num_begin_, num_end_;
-  std::array<float, table::kMaxDecimalSpans> values_{};
-  table::DecimalSpansToFloat to_float_;  // nullptr: field by field
+  // The runs of consecutive numeric columns (FastRecord converts each in one go); `direct` when
+  // they feed consecutive feature slots, so values go straight into the row.
+  struct NumericRun {
+    size_t first_column = 0;
+    size_t count = 0;
+    int32_t first_role = 0;
+    bool direct = true;
+  };
+  std::vector<NumericRun> runs_;
+  std::array<float, table::kMaxDecimalFields> values_{};
+  table::DecimalFieldsToFloat to_float_;  // nullptr: field by field
   std::string reason_;
 };
 

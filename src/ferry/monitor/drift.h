@@ -120,8 +120,8 @@ class DriftCounts {
   }
   // A categorical value of feature `f` ("" or a missing spelling: missing).
   void AddCategory(size_t f, std::string_view v);
-  // One value of feature `f` that the caller binned itself (bin < bins()).
-  void AddToBin(size_t f, size_t bin) { ++counts_[slots_[f].offset + bin]; }
+  // n values of feature `f` that the caller binned itself (bin < bins()).
+  void AddToBin(size_t f, size_t bin, int64_t n = 1) { counts_[slots_[f].offset + bin] += n; }
   // A missing value of feature `f`.
   void AddMissing(size_t f) { ++counts_[slots_[f].offset + slots_[f].missing]; }
 

@@ -16,10 +16,13 @@
 #include <string_view>
 #include <thread>
 
+#include "ferry/monitor/vector_binner.h"
 #include "ferry/table/csv_reader.h"
+#include "ferry/table/decimal_fields.h"
 #include "ferry/table/decimal_scan.h"
 #include "ferry/table/input_stream.h"
 #include "ferry/table/number.h"
+#include "ferry/table/separator_index.h"
 
 namespace ferry::monitor {
 namespace {
@@ -282,17 +285,45 @@ struct ScanFlags {
   std::atomic<size_t> first_error{std::numeric_limits<size_t>::max()};
 };
 
-// Counts the records of one line-aligned byte range in a single fused pass: each numeric field
-// is parsed where it stands (table::ScanSimpleDecimal, else the general rules) and binned at once.
+// One thread's scratch for RangeScanner's indexed path: the separators of the block and the
+// values of a record's numeric fields.
+struct Spans {
+  // Records whose values wait for VectorBinner::AddRows.
+  static constexpr size_t kRows = 64;
+  table::SeparatorIndex index;
+  std::vector<double> values;  // [kRows][numeric fields]
+  std::vector<uint64_t> left;  // [kRows][words]: bit i, numeric field i went the one-by-one way
+  size_t rows = 0;             // records waiting
+};
+
+// Counts the records of one line-aligned byte range. With AVX-512, record by record from an index
+// of the block's separators, the numeric fields converted together (FastRecord); otherwise, and
+// for any record FastRecord does not take, in a single fused pass: each numeric field parsed
+// where it stands (table::ScanSimpleDecimal, else the general rules) and binned at once.
 class RangeScanner {
  public:
-  explicit RangeScanner(const std::vector<ColumnPlan>& plan) : plan_(plan) {}
+  RangeScanner(const DriftReference& ref, const std::vector<ColumnPlan>& plan)
+      : plan_(plan), to_double_(table::Avx512DecimalFieldsToDouble()) {
+    for (size_t c = 0; c < plan.size(); ++c) {
+      if (plan[c].kind == ColumnKind::kCategorical) categorical_columns_.push_back(c);
+      if (plan[c].kind != ColumnKind::kNumeric) continue;
+      if (runs_.empty() || runs_.back().first_column + runs_.back().count != c) {
+        runs_.push_back({.first_column = c, .count = 0});
+      }
+      ++runs_.back().count;
+      numeric_features_.push_back(plan[c].feature);
+    }
+    binner_ = VectorBinner::Make(ref, numeric_features_);
+  }
 
   // Counts the records of the file's bytes [begin, end), which start a line and end after a line
   // end or at the end of the file, block by block through a buffer of its own.
   void Scan(const PlainFile& file, size_t begin, size_t end, size_t index, ScanFlags& flags,
             RangeResult* r) const {
     std::vector<char> buf(kBlockBytes);
+    Spans spans;
+    spans.values.resize(Spans::kRows * numeric_features_.size());
+    spans.left.resize(Spans::kRows * LeftWords());
     size_t pos = begin;
     size_t carry = 0;  // bytes of a line begun in the previous block, at the front of buf
     while (pos < end) {
@@ -312,8 +343,10 @@ class RangeScanner {
         cut = static_cast<size_t>(static_cast<const char*>(nl) - buf.data()) + 1;
       }
       const char* p = buf.data();
-      if (!simdjson::validate_utf8(p, cut) || std::memchr(p, '"', cut) != nullptr ||
-          !ScanBlock(p, p + cut, r)) {
+      const bool scanned = simdjson::validate_utf8(p, cut) && std::memchr(p, '"', cut) == nullptr &&
+                           ScanBlock(p, p + cut, spans, r);
+      if (binner_ != nullptr) Flush(spans, r->counts);
+      if (!scanned) {
         if (r->outcome != RangeOutcome::kFieldCount) return Fail(flags, r);
         size_t expected = std::numeric_limits<size_t>::max();
         while (index < expected && !flags.first_error.compare_exchange_weak(expected, index)) {
@@ -350,11 +383,29 @@ class RangeScanner {
   // Counts the records of [p, end) (which ends after a line end, or at the end of the data).
   // False at a record it cannot take: outcome kFieldCount with r->lines at that record, or a
   // line too long (the caller falls back). p is left at the record that stopped it.
-  bool ScanBlock(const char*& p, const char* end, RangeResult* r) const {
+  bool ScanBlock(const char*& p, const char* end, Spans& spans, RangeResult* r) const {
     const size_t width = plan_.size();
     DriftCounts& counts = r->counts;
     const ColumnPlan* plan = plan_.data();
+    const char* base = p;
+    const bool indexed =
+        to_double_ != nullptr && static_cast<size_t>(end - p) < table::SeparatorIndex::kLineEnd;
+    if (indexed) spans.index.Build(p, static_cast<size_t>(end - p));
+    size_t k = 0;  // indexed: the first separator at or after p
     while (p < end) {
+      if (indexed) {
+        const size_t pos = static_cast<size_t>(p - base);
+        while (k < spans.index.size() && table::SeparatorIndex::Start(spans.index[k]) <= pos) {
+          ++k;
+        }
+        if (const size_t next = FastRecord(base, end, pos, k, spans, r); next != 0) {
+          p = base + next;
+          k += width;
+          ++r->rows;
+          ++r->lines;
+          continue;
+        }
+      }
       const char* record = p;
       if (*p == '\n') {  // blank line
         ++p;
@@ -415,6 +466,76 @@ class RangeScanner {
     return true;
   }
 
+  // The record at base[pos] when its separators are spans.index's entries from k on and it ends
+  // within kMaxFastRecordBytes: counted, and the offset after its line end returned. 0 (nothing
+  // counted) for anything else. The numeric fields of each run of columns are converted together
+  // (table::DecimalFieldsToDouble), then any it left alone one by one.
+  size_t FastRecord(const char* base, const char* end, size_t pos, size_t k, Spans& spans,
+                    RangeResult* r) const {
+    using table::SeparatorIndex;
+    const size_t width = plan_.size();
+    if (spans.index.size() - k < width) return 0;
+    if (base[pos] == '\n' || base[pos] == '\r') return 0;  // blank line, or a lone CR
+    const uint32_t* e = spans.index.entries() + k;         // e[-1]: where the record starts
+    if (!SeparatorIndex::IsRecord(e, width)) return 0;     // too few or too many fields
+    const size_t next = SeparatorIndex::Start(e[width - 1]);
+    if (next - pos > kMaxFastRecordBytes) return 0;
+    DriftCounts& counts = r->counts;
+    // With a binner, this record's values wait in row spans.rows of the buffers.
+    const size_t row = binner_ != nullptr ? spans.rows : 0;
+    double* values = spans.values.data() + row * numeric_features_.size();
+    uint64_t* left = spans.left.data() + row * LeftWords();
+    std::fill(left, left + LeftWords(), 0);
+    size_t at = 0;  // numeric fields so far
+    for (const Run& run : runs_) {
+      for (size_t i0 = 0; i0 < run.count; i0 += table::kMaxDecimalFields) {
+        const size_t n = std::min(table::kMaxDecimalFields, run.count - i0);
+        const size_t c0 = run.first_column + i0;
+        const uint64_t l = to_double_(base, e + c0, n, values + at);
+        left[at / 64] |= l << (at % 64);
+        if (at % 64 + n > 64) left[at / 64 + 1] |= l >> (64 - at % 64);
+        for (uint64_t m = l; m != 0; m &= m - 1) {
+          const size_t c = c0 + static_cast<size_t>(std::countr_zero(m));
+          const char* field = base + SeparatorIndex::Start(e[c - 1]);
+          const char* field_end = base + SeparatorIndex::ContentEnd(base, e + c);
+          table::DecimalParts v;
+          if (table::ScanSimpleDecimalParts(field, end, &v) == field_end) {
+            AddDecimal(plan_[c], v, counts);
+          } else {
+            AddNumericCell(counts, plan_[c].feature,
+                           std::string_view(field, static_cast<size_t>(field_end - field)),
+                           &r->invalid);
+          }
+        }
+        at += n;
+      }
+    }
+    if (binner_ != nullptr) {
+      if (++spans.rows == Spans::kRows) Flush(spans, counts);
+    } else {
+      for (size_t i = 0; i < at; ++i) {
+        if (((left[i / 64] >> (i % 64)) & 1) == 0)
+          counts.AddNumber(numeric_features_[i], values[i]);
+      }
+    }
+    for (size_t c : categorical_columns_) {
+      const size_t begin = SeparatorIndex::Start(e[c - 1]);
+      counts.AddCategory(
+          plan_[c].feature,
+          std::string_view(base + begin, SeparatorIndex::ContentEnd(base, e + c) - begin));
+    }
+    return next;
+  }
+
+  size_t LeftWords() const { return (numeric_features_.size() + 63) / 64; }
+
+  // Bins the records waiting in spans.
+  void Flush(Spans& spans, DriftCounts& counts) const {
+    if (spans.rows == 0) return;
+    binner_->AddRows(spans.values.data(), spans.left.data(), spans.rows, counts);
+    spans.rows = 0;
+  }
+
   static void AddDecimal(const ColumnPlan& col, const table::DecimalParts& v, DriftCounts& counts) {
     if (col.tables == nullptr || !DecimalBinner::Bin(col.tables, col.feature, v, counts)) {
       counts.AddNumber(col.feature, table::DecimalValue(v));
@@ -428,6 +549,16 @@ class RangeScanner {
   }
 
   const std::vector<ColumnPlan>& plan_;
+  // Runs of consecutive numeric columns, which FastRecord converts in one go.
+  struct Run {
+    size_t first_column = 0;
+    size_t count = 0;
+  };
+  std::vector<Run> runs_;
+  std::vector<uint32_t> numeric_features_;  // the feature of each numeric column, in order
+  std::unique_ptr<VectorBinner> binner_;    // nullptr: DriftCounts::AddNumber
+  std::vector<size_t> categorical_columns_;
+  table::DecimalFieldsToDouble to_double_;  // nullptr: every field through ScanBlock's own loop
 };
 
 // The parallel path. Sets *taken to false (and counts nothing) when the file must go to the
@@ -486,7 +617,7 @@ Status ScanParallel(const DriftReference& ref, const std::string& path, size_t w
   for (ColumnPlan& col : plan) {
     if (col.kind == ColumnKind::kNumeric) col.tables = binner.Tables(col.feature);
   }
-  RangeScanner scanner(plan);
+  RangeScanner scanner(ref, plan);
   {
     std::vector<std::jthread> workers;
     for (size_t i = 1; i < static_cast<size_t>(threads); ++i) {

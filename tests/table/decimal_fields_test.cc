@@ -1,4 +1,4 @@
-#include "ferry/table/decimal_spans.h"
+#include "ferry/table/decimal_fields.h"
 
 #include <gtest/gtest.h>
 
@@ -16,20 +16,27 @@
 namespace ferry::table {
 namespace {
 
-// Fields laid out as a CSV line after `lead` bytes, with their bounds.
+// Fields laid out as a CSV line after `lead` bytes, with their bounds and their SeparatorIndex
+// entries (bounds()[-1] is where the first field starts; the last entry is a line end).
 struct Line {
   std::string text;
   std::vector<uint32_t> begin, end;
+  std::vector<uint32_t> entries;
+  const uint32_t* bounds() const { return entries.data() + 1; }
 };
 
 Line MakeLine(const std::vector<std::string>& fields, size_t lead = 32) {
   Line l;
   l.text.assign(lead, '9');  // digits before the first field must not leak into it
-  for (const std::string& f : fields) {
+  l.entries.push_back(static_cast<uint32_t>(lead));
+  for (size_t i = 0; i < fields.size(); ++i) {
     l.begin.push_back(static_cast<uint32_t>(l.text.size()));
-    l.text += f;
+    l.text += fields[i];
     l.end.push_back(static_cast<uint32_t>(l.text.size()));
-    l.text += ',';
+    const bool last = i + 1 == fields.size();
+    l.text += last ? '\n' : ',';
+    l.entries.push_back(static_cast<uint32_t>(l.text.size()) |
+                        (last ? SeparatorIndex::kLineEnd : 0));
   }
   l.text.append(64, '7');
   return l;
@@ -57,18 +64,16 @@ bool MustTake(const std::string& s) {
 // std::from_chars'), bit for bit, as double and as float; MustTake fields are taken; fields
 // ScanSimpleDecimal refuses are never taken.
 void Check(const std::vector<std::string>& fields) {
-  DecimalSpansToFloat to_float = Avx512DecimalSpansToFloat();
-  DecimalSpansToDouble to_double = Avx512DecimalSpansToDouble();
+  DecimalFieldsToFloat to_float = Avx512DecimalFieldsToFloat();
+  DecimalFieldsToDouble to_double = Avx512DecimalFieldsToDouble();
   ASSERT_NE(to_float, nullptr);
   ASSERT_NE(to_double, nullptr);
-  ASSERT_LE(fields.size(), kMaxDecimalSpans);
+  ASSERT_LE(fields.size(), kMaxDecimalFields);
   const Line l = MakeLine(fields);
   std::vector<float> f(fields.size() + 8, 12345.f);
   std::vector<double> d(fields.size() + 8, 12345.0);
-  const uint64_t left_f =
-      to_float(l.text.data(), l.begin.data(), l.end.data(), fields.size(), f.data());
-  const uint64_t left_d =
-      to_double(l.text.data(), l.begin.data(), l.end.data(), fields.size(), d.data());
+  const uint64_t left_f = to_float(l.text.data(), l.bounds(), fields.size(), f.data());
+  const uint64_t left_d = to_double(l.text.data(), l.bounds(), fields.size(), d.data());
   EXPECT_EQ(left_f, left_d);
   for (size_t i = 0; i < fields.size(); ++i) {
     const std::string& s = fields[i];
@@ -95,9 +100,9 @@ void Check(const std::vector<std::string>& fields) {
   EXPECT_EQ(d[fields.size()], 12345.0);
 }
 
-bool Supported() { return Avx512DecimalSpansToFloat() != nullptr; }
+bool Supported() { return Avx512DecimalFieldsToFloat() != nullptr; }
 
-TEST(DecimalSpansTest, PlainSpellings) {
+TEST(DecimalFieldsTest, PlainSpellings) {
   if (!Supported()) GTEST_SKIP() << "no AVX-512 on this CPU";
   Check({"1.13354",
          "-0.319769",
@@ -126,7 +131,7 @@ TEST(DecimalSpansTest, PlainSpellings) {
          "1234567.89012345"});
 }
 
-TEST(DecimalSpansTest, LeavesOtherSpellingsAlone) {
+TEST(DecimalFieldsTest, LeavesOtherSpellingsAlone) {
   if (!Supported()) GTEST_SKIP() << "no AVX-512 on this CPU";
   Check({"",
          ".",
@@ -154,9 +159,9 @@ TEST(DecimalSpansTest, LeavesOtherSpellingsAlone) {
          "NA"});
 }
 
-TEST(DecimalSpansTest, EveryCountAndOrder) {
+TEST(DecimalFieldsTest, EveryCountAndOrder) {
   if (!Supported()) GTEST_SKIP() << "no AVX-512 on this CPU";
-  for (size_t n = 0; n <= kMaxDecimalSpans; ++n) {
+  for (size_t n = 0; n <= kMaxDecimalFields; ++n) {
     std::vector<std::string> fields;
     for (size_t i = 0; i < n; ++i) {
       fields.push_back((i % 3 == 0 ? "-" : "") + std::to_string(i) + "." + std::to_string(n));
@@ -165,13 +170,12 @@ TEST(DecimalSpansTest, EveryCountAndOrder) {
   }
 }
 
-TEST(DecimalSpansTest, FieldsNearTheStartAreLeftAlone) {
+TEST(DecimalFieldsTest, FieldsNearTheStartAreLeftAlone) {
   if (!Supported()) GTEST_SKIP() << "no AVX-512 on this CPU";
   // A field ending before byte 16 would need bytes before the data: left to the caller.
   const Line l = MakeLine({"1.5", "2.5", "3.25", "4.5", "5.5"}, 0);
   float out[5];
-  const uint64_t left =
-      Avx512DecimalSpansToFloat()(l.text.data(), l.begin.data(), l.end.data(), 5, out);
+  const uint64_t left = Avx512DecimalFieldsToFloat()(l.text.data(), l.bounds(), 5, out);
   for (size_t i = 0; i < 5; ++i) {
     EXPECT_EQ((left >> i) & 1, l.end[i] < 16 ? 1u : 0u) << i;
     if (l.end[i] >= 16) {
@@ -180,12 +184,12 @@ TEST(DecimalSpansTest, FieldsNearTheStartAreLeftAlone) {
   }
 }
 
-TEST(DecimalSpansTest, RandomSpellingsAgreeWithTheScalarScanner) {
+TEST(DecimalFieldsTest, RandomSpellingsAgreeWithTheScalarScanner) {
   if (!Supported()) GTEST_SKIP() << "no AVX-512 on this CPU";
   std::mt19937_64 rng(17);
   const std::string alphabet = "0123456789012345678901234567890123456789..--e+ x";
   for (int round = 0; round < 3000; ++round) {
-    std::vector<std::string> fields(1 + rng() % kMaxDecimalSpans);
+    std::vector<std::string> fields(1 + rng() % kMaxDecimalFields);
     for (std::string& f : fields) {
       const size_t len = rng() % 19;
       for (size_t i = 0; i < len; ++i) f += alphabet[rng() % alphabet.size()];
@@ -194,13 +198,13 @@ TEST(DecimalSpansTest, RandomSpellingsAgreeWithTheScalarScanner) {
   }
 }
 
-TEST(DecimalSpansTest, RandomNumbersAsPrintfWritesThem) {
+TEST(DecimalFieldsTest, RandomNumbersAsPrintfWritesThem) {
   if (!Supported()) GTEST_SKIP() << "no AVX-512 on this CPU";
   std::mt19937_64 rng(5);
   std::normal_distribution<double> normal(0, 1e3);
   const char* formats[] = {"%.6g", "%.9g", "%.3f", "%.15g", "%.0f", "%.12f"};
   for (int round = 0; round < 2000; ++round) {
-    std::vector<std::string> fields(kMaxDecimalSpans);
+    std::vector<std::string> fields(kMaxDecimalFields);
     for (std::string& f : fields) {
       char buf[64];
       double v = normal(rng) / std::pow(10.0, static_cast<double>(rng() % 8));
@@ -214,16 +218,38 @@ TEST(DecimalSpansTest, RandomNumbersAsPrintfWritesThem) {
 TEST(SeparatorIndexTest, FindsEveryCommaAndLineEnd) {
   std::mt19937_64 rng(11);
   SeparatorIndex index;
-  for (int round = 0; round < 200; ++round) {
+  for (int round = 0; round < 300; ++round) {
     std::string s(rng() % 700, 'a');
     for (char& c : s) c = ",\na1.\r"[rng() % 6];
+    if (round % 3 == 0 && !s.empty()) s[rng() % s.size()] = '"';
     index.Build(s.data(), s.size());
     std::vector<uint32_t> want;
     for (size_t i = 0; i < s.size(); ++i) {
-      if (s[i] == ',' || s[i] == '\n') want.push_back(static_cast<uint32_t>(i));
+      if (s[i] == ',' || s[i] == '\n') {
+        want.push_back(static_cast<uint32_t>(i + 1) |
+                       (s[i] == '\n' ? SeparatorIndex::kLineEnd : 0));
+      }
     }
-    EXPECT_EQ(std::vector<uint32_t>(index.begin(), index.end()), want) << s.size();
+    ASSERT_EQ(index.size(), want.size());
+    EXPECT_EQ(std::vector<uint32_t>(index.entries(), index.entries() + index.size()), want);
+    EXPECT_EQ(index.entries()[-1], 0u);
+    EXPECT_EQ(index.saw_quote(), s.find('"') != std::string::npos);
   }
+}
+
+TEST(SeparatorIndexTest, RecordShapeAndContentEnd) {
+  const std::string s = "a,bb,c\r\nd,e\n,\n";
+  SeparatorIndex index;
+  index.Build(s.data(), s.size());
+  ASSERT_EQ(index.size(), 7u);
+  const uint32_t* e = index.entries();
+  EXPECT_TRUE(SeparatorIndex::IsRecord(e, 3));
+  EXPECT_FALSE(SeparatorIndex::IsRecord(e, 2));  // the second entry is no line end
+  EXPECT_FALSE(SeparatorIndex::IsRecord(e, 4));  // a line end before the last
+  EXPECT_TRUE(SeparatorIndex::IsRecord(e + 3, 2));
+  EXPECT_EQ(SeparatorIndex::ContentEnd(s.data(), e + 1), 4u);   // "bb"
+  EXPECT_EQ(SeparatorIndex::ContentEnd(s.data(), e + 2), 6u);   // "c" without its CR
+  EXPECT_EQ(SeparatorIndex::ContentEnd(s.data(), e + 6), 13u);  // "" at the end
 }
 
 }  // namespace
