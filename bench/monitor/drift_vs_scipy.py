@@ -5,13 +5,15 @@ as the faster reader a user would pick), binning on the baseline's cut points, P
 Jensen-Shannon (scipy). Checks that both give the same numbers, then reports the times.
 
 Usage: /usr/bin/python3 bench/monitor/drift_vs_scipy.py --ferry build/release/src/ferry [--rows N]
-       [--threads N]
-Ferry runs twice: with one thread and with --threads (default: all cores); the ratios use the
-latter.
+       [--threads N] [--reps K]
+Ferry runs with one thread and with --threads (default: all cores); the ratios use the latter.
+Every timing is the median of --reps runs (default 5), the runs of the three tools interleaved,
+so that a slow moment of the VM does not decide a ratio.
 """
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import tempfile
 import time
@@ -52,6 +54,7 @@ def main():
     p.add_argument("--rows", type=int, default=1_000_000)
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1,
                    help="threads for `ferry monitor drift` (default: all cores)")
+    p.add_argument("--reps", type=int, default=5, help="runs per timing (the median is reported)")
     args = p.parse_args()
     rng = np.random.default_rng(3)
     with tempfile.TemporaryDirectory(prefix="ferry-driftbench-", dir="/var/tmp") as tmp:
@@ -84,27 +87,41 @@ def main():
                                text=True)
             return time.perf_counter() - start, r.stdout
 
-        t_ferry1, out1 = run_ferry(1)
-        t_ferry, out = run_ferry(args.threads)
+        def run_numpy():
+            start = time.perf_counter()
+            x = np.loadtxt(data, delimiter=",", skiprows=1)
+            result = scipy_drift(x, baseline)
+            return time.perf_counter() - start, result
+
+        def run_pandas():
+            start = time.perf_counter()
+            x2 = pd.read_csv(data).to_numpy(dtype=float)
+            result = scipy_drift(x2, baseline)
+            return time.perf_counter() - start, result
+
+        times = {"ferry1": [], "ferry": [], "numpy": [], "pandas": []}
+        for _ in range(args.reps):
+            t, out1 = run_ferry(1)
+            times["ferry1"].append(t)
+            t, out = run_ferry(args.threads)
+            times["ferry"].append(t)
+            t, want = run_numpy()
+            times["numpy"].append(t)
+            t, want2 = run_pandas()
+            times["pandas"].append(t)
         assert json.loads(out1)["features"] == json.loads(out)["features"], "thread counts disagree"
         got = {f["name"]: f for f in json.loads(out)["features"]}
-
-        start = time.perf_counter()
-        x = np.loadtxt(data, delimiter=",", skiprows=1)
-        want = scipy_drift(x, baseline)
-        t_numpy = time.perf_counter() - start
-
-        start = time.perf_counter()
-        x2 = pd.read_csv(data).to_numpy(dtype=float)
-        want2 = scipy_drift(x2, baseline)
-        t_pandas = time.perf_counter() - start
-
+        t_ferry1, t_ferry, t_numpy, t_pandas = (statistics.median(times[k])
+                                                for k in ("ferry1", "ferry", "numpy", "pandas"))
         worst = max(abs(got[n][k] - want[n][k]) for n in want for k in ("psi", "ks", "js"))
         worst2 = max(abs(want2[n][k] - want[n][k]) for n in want for k in ("psi", "ks", "js"))
-        print(f"{args.rows} rows x {FEATURES} features, {size_mb:.0f} MB CSV")
+        print(f"{args.rows} rows x {FEATURES} features, {size_mb:.0f} MB CSV; medians of "
+              f"{args.reps} interleaved runs")
+        for k, v in times.items():
+            print(f"  {k:7s} runs: " + " ".join(f"{t:.3f}" for t in v))
         print(f"  same numbers: max |ferry - scipy| = {worst:.2e} (pandas reader: {worst2:.2e})")
-        print(f"  ferry monitor drift, 1 thread:    {t_ferry1:7.2f} s")
-        print(f"  ferry monitor drift, {args.threads} threads:  {t_ferry:7.2f} s")
+        print(f"  ferry monitor drift, 1 thread:    {t_ferry1:7.3f} s")
+        print(f"  ferry monitor drift, {args.threads} threads:  {t_ferry:7.3f} s")
         print(f"  numpy.loadtxt + numpy/scipy:      {t_numpy:7.2f} s  (ferry {t_numpy / t_ferry:.1f}x faster)")
         print(f"  pandas.read_csv + numpy/scipy:    {t_pandas:7.2f} s  (ferry {t_pandas / t_ferry:.1f}x faster)")
 

@@ -222,6 +222,7 @@ TEST(SeparatorIndexTest, FindsEveryCommaAndLineEnd) {
     std::string s(rng() % 700, 'a');
     for (char& c : s) c = ",\na1.\r"[rng() % 6];
     if (round % 3 == 0 && !s.empty()) s[rng() % s.size()] = '"';
+    if (round % 5 == 0 && !s.empty()) s[rng() % s.size()] = '\xC3';
     index.Build(s.data(), s.size());
     std::vector<uint32_t> want;
     for (size_t i = 0; i < s.size(); ++i) {
@@ -234,6 +235,7 @@ TEST(SeparatorIndexTest, FindsEveryCommaAndLineEnd) {
     EXPECT_EQ(std::vector<uint32_t>(index.entries(), index.entries() + index.size()), want);
     EXPECT_EQ(index.entries()[-1], 0u);
     EXPECT_EQ(index.saw_quote(), s.find('"') != std::string::npos);
+    EXPECT_EQ(index.saw_non_ascii(), s.find('\xC3') != std::string::npos);
   }
 }
 

@@ -147,13 +147,14 @@ class CsvChunkParser : public ChunkParser {
     out->Clear();
     const char* data = chunk.data();
     const size_t n = chunk.size;
-    const bool utf8_ok = simdjson::validate_utf8(data, n);
     const bool by_key = b_.shard.count > 1 && b_.shard.by == ShardBy::kKey;
-    // The fast path needs no quote in the chunk; building its index finds out.
-    bool fast = utf8_ok && !by_key && n < table::SeparatorIndex::kLineEnd;
+    // The fast path needs valid UTF-8 and no quote in the chunk; building its index tells whether
+    // the chunk is ASCII and has a quote.
+    bool fast = !by_key && n < table::SeparatorIndex::kLineEnd;
     if (fast) index_.Build(data, n);
+    const bool utf8_ok = (fast && !index_.saw_non_ascii()) || simdjson::validate_utf8(data, n);
     const bool quotes = fast ? index_.saw_quote() : std::memchr(data, '"', n) != nullptr;
-    fast = fast && !quotes;
+    fast = fast && utf8_ok && !quotes;
     out->features.reserve(n / 8);
     int64_t line = 0;
     size_t pos = 0;

@@ -18,6 +18,7 @@
 #include <immintrin.h>
 
 #include <bit>
+#include <type_traits>
 
 namespace ferry::table {
 namespace {
@@ -158,40 +159,34 @@ FERRY_INLINE_AVX512 __m512d Signed(__m512d v, __mmask8 negative) {
   return _mm512_mask_xor_pd(v, negative, v, _mm512_set1_pd(-0.0));
 }
 
-FERRY_TARGET_AVX512 uint64_t ToFloat(const char* data, const uint32_t* bounds, size_t n,
-                                     float* out) {
-  uint64_t left = 0;
-  for (size_t base = 0; base < n; base += 8) {
-    uint64_t l = 0;
-    __mmask8 negative = 0;
-    const __m512d magnitude = ConvertEight(data, bounds, n, base, &l, &negative);
-    const __m256 f = _mm512_maskz_cvtpd_ps(kAll8, Signed(magnitude, negative));
-    if (base + 8 <= n) {
-      _mm256_storeu_ps(out + base, f);
-    } else {
-      _mm256_mask_storeu_ps(out + base, static_cast<__mmask8>((1u << (n - base)) - 1), f);
-    }
-    left |= l << base;
-  }
-  return left;
-}
-
-FERRY_TARGET_AVX512 uint64_t ToDouble(const char* data, const uint32_t* bounds, size_t n,
-                                      double* out) {
+// Converts fields [0, n) into out (float or double), eight at a time.
+template <typename T>
+FERRY_TARGET_AVX512 uint64_t Convert(const char* data, const uint32_t* bounds, size_t n, T* out) {
   uint64_t left = 0;
   for (size_t base = 0; base < n; base += 8) {
     uint64_t l = 0;
     __mmask8 negative = 0;
     const __m512d magnitude = ConvertEight(data, bounds, n, base, &l, &negative);
     const __m512d v = Signed(magnitude, negative);
-    if (base + 8 <= n) {
-      _mm512_storeu_pd(out + base, v);
+    const __mmask8 lanes = n - base >= 8 ? kAll8 : static_cast<__mmask8>((1u << (n - base)) - 1);
+    if constexpr (std::is_same_v<T, float>) {
+      _mm256_mask_storeu_ps(out + base, lanes, _mm512_maskz_cvtpd_ps(kAll8, v));
     } else {
-      _mm512_mask_storeu_pd(out + base, static_cast<__mmask8>((1u << (n - base)) - 1), v);
+      _mm512_mask_storeu_pd(out + base, lanes, v);
     }
     left |= l << base;
   }
   return left;
+}
+
+FERRY_TARGET_AVX512 uint64_t ToFloat(const char* data, const uint32_t* bounds, size_t n,
+                                     float* out) {
+  return Convert(data, bounds, n, out);
+}
+
+FERRY_TARGET_AVX512 uint64_t ToDouble(const char* data, const uint32_t* bounds, size_t n,
+                                      double* out) {
+  return Convert(data, bounds, n, out);
 }
 
 bool HasAvx512() {

@@ -14,12 +14,14 @@ namespace {
 constexpr size_t kSlack = 64 + 16;
 
 // The generic way: bits of the separators of one 64-byte block, then one entry per bit.
-size_t IndexBlockPortable(const char* p, uint32_t base, uint32_t* out, bool* quote) {
+size_t IndexBlockPortable(const char* p, uint32_t base, uint32_t* out, bool* quote,
+                          bool* non_ascii) {
   uint64_t comma = 0, newline = 0;
   for (int i = 0; i < 64; ++i) {
     comma |= static_cast<uint64_t>(p[i] == ',') << i;
     newline |= static_cast<uint64_t>(p[i] == '\n') << i;
     *quote |= p[i] == '"';
+    *non_ascii |= static_cast<unsigned char>(p[i]) > 0x7F;
   }
   size_t count = 0;
   for (uint64_t m = comma | newline; m != 0; m &= m - 1) {
@@ -47,8 +49,9 @@ FERRY_TARGET_AVX512 inline void Store16(__m128i at, __m128i kind, __m512i base, 
 // The same with AVX-512: the positions of the separators compressed into bytes, then widened
 // 16 at a time.
 FERRY_TARGET_AVX512 size_t IndexBlockAvx512(const char* p, uint32_t base, uint32_t* out,
-                                            bool* quote) {
+                                            bool* quote, bool* non_ascii) {
   const __m512i v = _mm512_loadu_si512(p);
+  *non_ascii |= _mm512_movepi8_mask(v) != 0;
   *quote |= _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('"')) != 0;
   const __mmask64 newline = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\n'));
   const __mmask64 sep = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(',')) | newline;
@@ -89,8 +92,8 @@ bool HasAvx512() {
 }
 #else
 bool HasAvx512() { return false; }
-size_t IndexBlockAvx512(const char* p, uint32_t base, uint32_t* out, bool* quote) {
-  return IndexBlockPortable(p, base, out, quote);
+size_t IndexBlockAvx512(const char* p, uint32_t base, uint32_t* out, bool* quote, bool* non_ascii) {
+  return IndexBlockPortable(p, base, out, quote, non_ascii);
 }
 #endif
 
@@ -100,14 +103,15 @@ void SeparatorIndex::Build(const char* data, size_t n) {
   const bool avx512 = HasAvx512();
   size_ = 0;
   saw_quote_ = false;
+  saw_non_ascii_ = false;
   if (offsets_.size() < 1 + kSlack) offsets_.resize(1 + kSlack);
   offsets_[0] = 0;
   auto block = [&](const char* p, size_t pos) {
     if (offsets_.size() - 1 - size_ < kSlack) offsets_.resize(offsets_.size() * 2);
     uint32_t* out = offsets_.data() + 1 + size_;
     const uint32_t base = static_cast<uint32_t>(pos);
-    size_ += avx512 ? IndexBlockAvx512(p, base, out, &saw_quote_)
-                    : IndexBlockPortable(p, base, out, &saw_quote_);
+    size_ += avx512 ? IndexBlockAvx512(p, base, out, &saw_quote_, &saw_non_ascii_)
+                    : IndexBlockPortable(p, base, out, &saw_quote_, &saw_non_ascii_);
   };
   size_t pos = 0;
   for (; pos + 64 <= n; pos += 64) block(data + pos, pos);

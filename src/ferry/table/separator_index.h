@@ -41,6 +41,8 @@ class SeparatorIndex {
   // Whether the data of the last Build holds a '"' (then the index means nothing to a CSV
   // parser: quoted fields may hold separators).
   bool saw_quote() const { return saw_quote_; }
+  // Whether the data of the last Build holds a byte above 0x7F (else it is ASCII, so valid UTF-8).
+  bool saw_non_ascii() const { return saw_non_ascii_; }
 
   size_t size() const { return size_; }
   // The entries; entries()[-1] is 0.
@@ -51,6 +53,7 @@ class SeparatorIndex {
   std::vector<uint32_t> offsets_;  // 0, then size_ entries, then slack for whole-block writes
   size_t size_ = 0;
   bool saw_quote_ = false;
+  bool saw_non_ascii_ = false;
 };
 
 }  // namespace ferry::table
