@@ -1,272 +1,28 @@
-#include "ferry/bundle/archive.h"
-
+// Unpacking an untrusted tar archive into a fresh folder, safely (archive.h).
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
 #include <stdio.h>  // renameat2, RENAME_NOREPLACE
-#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
-#include <cstring>
-#include <memory>
 #include <set>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 #include "ferry/base/files.h"
 #include "ferry/base/result.h"
+#include "ferry/bundle/archive.h"
+#include "ferry/bundle/archive_internal.h"
 
 namespace fs = std::filesystem;
 
 namespace ferry::bundle {
 namespace {
 
-constexpr size_t kChunkBytes = size_t{1} << 16;
-constexpr std::string_view kOnlyFilesAndFolders = "bundles hold only regular files and folders";
-
-std::string ErrnoText(int err) { return std::strerror(err); }
-
-std::string Quote(std::string_view s) { return "'" + std::string(s) + "'"; }
-
-// Owns a file descriptor; closes it on destruction.
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  UniqueFd& operator=(UniqueFd&& other) noexcept {
-    if (this != &other) {
-      Reset();
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd() { Reset(); }
-
-  bool valid() const { return fd_ >= 0; }
-  int get() const { return fd_; }
-  // Closes now; returns close()'s errno, or 0.
-  int Close() {
-    int fd = std::exchange(fd_, -1);
-    return (fd >= 0 && ::close(fd) != 0) ? errno : 0;
-  }
-
- private:
-  void Reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-  int fd_ = -1;
-};
-
-struct ArchiveReadFree {
-  void operator()(struct archive* a) const { archive_read_free(a); }
-};
-struct ArchiveWriteFree {
-  void operator()(struct archive* a) const { archive_write_free(a); }
-};
-struct ArchiveEntryFree {
-  void operator()(archive_entry* e) const { archive_entry_free(e); }
-};
-using ArchiveReader = std::unique_ptr<struct archive, ArchiveReadFree>;
-using ArchiveWriter = std::unique_ptr<struct archive, ArchiveWriteFree>;
-using ArchiveEntry = std::unique_ptr<archive_entry, ArchiveEntryFree>;
-
-std::string ArchiveErrorText(struct archive* a) {
-  const char* msg = archive_error_string(a);
-  return msg != nullptr ? msg : "unknown libarchive error";
-}
-
-// For write failures: libarchive says only "Write error"; the system's
-// reason (e.g. "No space left on device") is in archive_errno.
-std::string ArchiveWriteErrorText(struct archive* a) {
-  std::string text = ArchiveErrorText(a);
-  const int err = archive_errno(a);
-  if (err > 0) text += std::string(" (") + std::strerror(err) + ")";
-  return text;
-}
-
-// Removes a file or a whole tree when it goes out of scope, unless released.
-class RemoveOnExit {
- public:
-  explicit RemoveOnExit(fs::path path) : path_(std::move(path)) {}
-  RemoveOnExit(const RemoveOnExit&) = delete;
-  RemoveOnExit& operator=(const RemoveOnExit&) = delete;
-  ~RemoveOnExit() {
-    if (path_.empty()) return;
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  void Release() { path_.clear(); }
-
- private:
-  fs::path path_;
-};
-
-// `path` without a trailing separator ("out/" -> "out"), so that it has a file name.
-fs::path WithoutTrailingSlash(const fs::path& path) {
-  return path.has_filename() || !path.has_parent_path() ? path : path.parent_path();
-}
-
-fs::path ParentOf(const fs::path& path) {
-  return path.parent_path().empty() ? fs::path(".") : path.parent_path();
-}
-
-Status WriteAll(int fd, const char* data, size_t size, const std::string& what) {
-  while (size > 0) {
-    ssize_t n = ::write(fd, data, size);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Internal("write " + what + ": " + ErrnoText(errno));
-    }
-    data += n;
-    size -= static_cast<size_t>(n);
-  }
-  return Status::Ok();
-}
-
-Status FsyncFolder(int dir_fd, const std::string& rel, const std::string& what) {
-  UniqueFd fd(::openat(dir_fd, rel.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-  if (!fd.valid() || ::fsync(fd.get()) != 0) {
-    return Internal("fsync folder " + what + ": " + ErrnoText(errno));
-  }
-  return Status::Ok();
-}
-
-// ---------------------------------------------------------------------------------------------
-// Packing
-
-struct PackItem {
-  std::string rel;  // '/'-separated, relative to the packed folder
-  bool is_dir = false;
-};
-
-std::string_view KindOf(fs::file_type type) {
-  switch (type) {
-    case fs::file_type::symlink:
-      return "a symlink";
-    case fs::file_type::character:
-      return "a character device";
-    case fs::file_type::block:
-      return "a block device";
-    case fs::file_type::fifo:
-      return "a FIFO";
-    case fs::file_type::socket:
-      return "a socket";
-    default:
-      return "of an unsupported type";
-  }
-}
-
-// Appends every file and folder under `root`/`rel` to `items`; refuses anything else.
-Status ListTree(const fs::path& root, const std::string& rel, std::vector<PackItem>& items) {
-  const fs::path folder = rel.empty() ? root : root / rel;
-  std::error_code ec;
-  fs::directory_iterator it(folder, ec);
-  for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
-    const std::string name = it->path().filename().string();
-    const std::string child = rel.empty() ? name : rel + "/" + name;
-    const fs::file_status status = it->symlink_status(ec);
-    if (ec) break;
-    if (fs::is_directory(status)) {
-      items.push_back({child, true});
-      FERRY_RETURN_IF_ERROR(ListTree(root, child, items));
-    } else if (fs::is_regular_file(status)) {
-      items.push_back({child, false});
-    } else {
-      return InvalidArgument("cannot pack " + root.string() + ": " + Quote(child) + " is " +
-                             std::string(KindOf(status.type())) + "; " +
-                             std::string(kOnlyFilesAndFolders));
-    }
-  }
-  if (ec) return Internal("cannot list " + folder.string() + ": " + ec.message());
-  return Status::Ok();
-}
-
-Status WriteHeader(struct archive* a, const std::string& rel, bool is_dir, int64_t size) {
-  ArchiveEntry entry(archive_entry_new());
-  if (entry == nullptr) return Internal("archive_entry_new failed");
-  archive_entry_set_pathname(entry.get(), rel.c_str());
-  archive_entry_set_filetype(entry.get(), is_dir ? AE_IFDIR : AE_IFREG);
-  archive_entry_set_perm(entry.get(), is_dir ? 0755 : 0644);
-  archive_entry_set_size(entry.get(), size);
-  archive_entry_set_mtime(entry.get(), 0, 0);
-  archive_entry_set_uid(entry.get(), 0);
-  archive_entry_set_gid(entry.get(), 0);
-  int rc = archive_write_header(a, entry.get());
-  if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
-    return Internal("cannot write the archive header of " + Quote(rel) + ": " +
-                    ArchiveWriteErrorText(a));
-  }
-  return Status::Ok();
-}
-
-Status PackFile(struct archive* a, const fs::path& root, const std::string& rel,
-                std::vector<char>& buffer) {
-  const fs::path path = root / rel;
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-  if (!fd.valid()) return Internal("cannot open " + path.string() + ": " + ErrnoText(errno));
-  struct stat st;
-  if (::fstat(fd.get(), &st) != 0)
-    return Internal("stat " + path.string() + ": " + ErrnoText(errno));
-  const std::string changed =
-      "cannot pack " + root.string() + ": " + Quote(rel) + " changed while being packed";
-  if (!S_ISREG(st.st_mode)) return FailedPrecondition(changed);
-  const auto declared = static_cast<uint64_t>(st.st_size);
-  FERRY_RETURN_IF_ERROR(WriteHeader(a, rel, false, st.st_size));
-  uint64_t done = 0;
-  while (true) {
-    ssize_t n = ::read(fd.get(), buffer.data(), buffer.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Internal("read " + path.string() + ": " + ErrnoText(errno));
-    }
-    if (n == 0) break;
-    done += static_cast<uint64_t>(n);
-    if (done > declared) return FailedPrecondition(changed);
-    if (archive_write_data(a, buffer.data(), static_cast<size_t>(n)) != n) {
-      return Internal("cannot write " + Quote(rel) +
-                      " into the archive: " + ArchiveWriteErrorText(a));
-    }
-  }
-  if (done != declared) return FailedPrecondition(changed);
-  return Status::Ok();
-}
-
-// Writes the tar stream for `items` (sorted) to `fd`.
-Status WriteTar(int fd, const fs::path& root, const std::vector<PackItem>& items) {
-  ArchiveWriter a(archive_write_new());
-  if (a == nullptr) return Internal("archive_write_new failed");
-  // ARCHIVE_WARN from the zstd filter means "using the external zstd program": still fine.
-  if (archive_write_set_format_pax(a.get()) != ARCHIVE_OK ||
-      archive_write_add_filter_zstd(a.get()) < ARCHIVE_WARN ||
-      archive_write_set_filter_option(a.get(), "zstd", "compression-level", "3") != ARCHIVE_OK ||
-      archive_write_open_fd(a.get(), fd) != ARCHIVE_OK) {
-    return Internal("cannot start a zstd tar archive: " + ArchiveErrorText(a.get()));
-  }
-  std::vector<char> buffer(kChunkBytes);
-  for (const PackItem& item : items) {
-    if (item.is_dir) {
-      FERRY_RETURN_IF_ERROR(WriteHeader(a.get(), item.rel, true, 0));
-    } else {
-      FERRY_RETURN_IF_ERROR(PackFile(a.get(), root, item.rel, buffer));
-    }
-  }
-  if (archive_write_close(a.get()) != ARCHIVE_OK) {
-    return Internal("cannot finish the archive: " + ArchiveWriteErrorText(a.get()));
-  }
-  return Status::Ok();
-}
-
-// ---------------------------------------------------------------------------------------------
-// Unpacking
+using namespace archive_internal;  // NOLINT(google-build-using-namespace): this file's helpers
 
 // True for a folder entry that names the archive root itself ("." or "./"), as written by
 // `tar -C dir -cf x.tar .`.
@@ -516,65 +272,7 @@ Status RenameNoReplace(const fs::path& from, const fs::path& to) {
   return Internal("rename " + from.string() + " to " + to.string() + ": " + ErrnoText(err));
 }
 
-Status CheckPackable(const fs::path& dir) {
-  std::error_code ec;
-  const fs::file_status status = fs::status(dir, ec);
-  if (!fs::exists(status)) return NotFound("cannot pack " + dir.string() + ": no such folder");
-  if (!fs::is_directory(status)) {
-    return InvalidArgument("cannot pack " + dir.string() + ": not a folder");
-  }
-  return Status::Ok();
-}
-
-// The folder's entries, sorted.
-Result<std::vector<PackItem>> PackItems(const fs::path& dir) {
-  std::vector<PackItem> items;
-  FERRY_RETURN_IF_ERROR(ListTree(dir, "", items));
-  std::sort(items.begin(), items.end(),
-            [](const PackItem& x, const PackItem& y) { return x.rel < y.rel; });
-  return items;
-}
-
 }  // namespace
-
-Status WriteDirectoryArchive(const fs::path& dir, int fd) {
-  FERRY_RETURN_IF_ERROR(CheckPackable(dir));
-  FERRY_ASSIGN_OR_RETURN(std::vector<PackItem> items, PackItems(dir));
-  return WriteTar(fd, dir, items);
-}
-
-Status PackDirectory(const fs::path& dir, const fs::path& archive_path) {
-  FERRY_RETURN_IF_ERROR(CheckPackable(dir));
-  const fs::path target = WithoutTrailingSlash(archive_path);
-  if (IsWithin(dir, target)) {
-    return InvalidArgument("cannot pack " + dir.string() + " into " + target.string() +
-                           ", which lies inside it");
-  }
-  FERRY_ASSIGN_OR_RETURN(std::vector<PackItem> items, PackItems(dir));
-
-  const fs::path parent = ParentOf(target);
-  std::string tmp = TempSiblingTemplate(parent / target.filename());
-  UniqueFd fd(::mkostemp(tmp.data(), O_CLOEXEC));
-  if (!fd.valid()) {
-    if (errno == ENOENT) {
-      return NotFound("cannot write " + target.string() + ": folder " + parent.string() +
-                      " does not exist");
-    }
-    return Internal("cannot create a temporary file in " + parent.string() + ": " +
-                    ErrnoText(errno));
-  }
-  RemoveOnExit cleanup(tmp);
-  FERRY_RETURN_IF_ERROR(WriteTar(fd.get(), dir, items));
-  if (::fchmod(fd.get(), 0644) != 0 || ::fsync(fd.get()) != 0) {
-    return Internal("fsync " + tmp + ": " + ErrnoText(errno));
-  }
-  if (int err = fd.Close(); err != 0) return Internal("close " + tmp + ": " + ErrnoText(err));
-  if (::rename(tmp.c_str(), target.c_str()) != 0) {
-    return Internal("rename " + tmp + " to " + target.string() + ": " + ErrnoText(errno));
-  }
-  cleanup.Release();
-  return FsyncFolder(AT_FDCWD, parent.string(), parent.string());
-}
 
 Status UnpackArchive(const fs::path& archive_path, const fs::path& dest,
                      const UnpackOptions& options,
