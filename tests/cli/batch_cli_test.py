@@ -66,6 +66,14 @@ def main():
         ref_rows = ref.splitlines()[1:]
         batch("--bundle", bundle, "--input", data, "--output", p("b.csv"), "--key-column", "id")
         fails.check(read(p("b.csv")) == ref, "batch output equals ferry predict's")
+        # FERRY_CSV_SIMD=off: the portable parsing path (as on CPUs without AVX-512), same bytes.
+        os.environ["FERRY_CSV_SIMD"] = "off"
+        try:
+            batch("--bundle", bundle, "--input", data, "--output", p("b-portable.csv"),
+                  "--key-column", "id")
+        finally:
+            del os.environ["FERRY_CSV_SIMD"]
+        fails.check(read(p("b-portable.csv")) == ref, "FERRY_CSV_SIMD=off: the same output")
 
         # stdin to stdout.
         r = ferry.run("batch", "--bundle", bundle, "--input", "-", "--input-format", "csv",

@@ -11,6 +11,8 @@
 #include <immintrin.h>
 #endif
 
+#include "ferry/table/csv_simd.h"
+
 namespace ferry::monitor {
 namespace {
 
@@ -70,7 +72,7 @@ bool HasAvx512() { return false; }
 
 std::unique_ptr<VectorBinner> VectorBinner::Make(const DriftReference& ref,
                                                  const std::vector<uint32_t>& features) {
-  if (!HasAvx512() || features.empty()) return nullptr;
+  if (!HasAvx512() || !table::CsvSimdAllowed() || features.empty()) return nullptr;
   size_t cuts = 0;
   std::unique_ptr<VectorBinner> binner(new VectorBinner());
   for (uint32_t f : features) {

@@ -21,8 +21,9 @@ class VectorBinner {
   static constexpr size_t kMaxCuts = 12;
 
   // A binner for values of features[0], features[1], ... of `ref` (numeric features), or
-  // nullptr when the CPU has no AVX-512 or a feature has no cut point or more than kMaxCuts
-  // compared cuts (callers then use DriftCounts::AddNumber).
+  // nullptr when the CPU has no AVX-512, FERRY_CSV_SIMD is off (table/csv_simd.h), or a feature
+  // has no cut point or more than kMaxCuts compared cuts (callers then use
+  // DriftCounts::AddNumber).
   static std::unique_ptr<VectorBinner> Make(const DriftReference& ref,
                                             const std::vector<uint32_t>& features);
 

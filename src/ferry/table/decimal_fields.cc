@@ -20,6 +20,8 @@
 #include <bit>
 #include <type_traits>
 
+#include "ferry/table/csv_simd.h"
+
 namespace ferry::table {
 namespace {
 
@@ -200,8 +202,12 @@ bool HasAvx512() {
 
 }  // namespace
 
-DecimalFieldsToFloat Avx512DecimalFieldsToFloat() { return HasAvx512() ? &ToFloat : nullptr; }
-DecimalFieldsToDouble Avx512DecimalFieldsToDouble() { return HasAvx512() ? &ToDouble : nullptr; }
+DecimalFieldsToFloat Avx512DecimalFieldsToFloat() {
+  return HasAvx512() && CsvSimdAllowed() ? &ToFloat : nullptr;
+}
+DecimalFieldsToDouble Avx512DecimalFieldsToDouble() {
+  return HasAvx512() && CsvSimdAllowed() ? &ToDouble : nullptr;
+}
 
 }  // namespace ferry::table
 

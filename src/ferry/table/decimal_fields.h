@@ -24,8 +24,8 @@ using DecimalFieldsToFloat = uint64_t (*)(const char* data, const uint32_t* boun
 using DecimalFieldsToDouble = uint64_t (*)(const char* data, const uint32_t* bounds, size_t n,
                                            double* out);
 
-// The AVX-512 converters when this CPU has AVX-512 (F, BW, VL, DQ), else nullptr: callers then
-// parse field by field (ScanSimpleDecimal).
+// The AVX-512 converters when this CPU has AVX-512 (F, BW, VL, DQ) and CsvSimdAllowed()
+// (csv_simd.h), else nullptr: callers then parse field by field (ScanSimpleDecimal).
 DecimalFieldsToFloat Avx512DecimalFieldsToFloat();
 DecimalFieldsToDouble Avx512DecimalFieldsToDouble();
 

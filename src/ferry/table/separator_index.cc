@@ -7,6 +7,8 @@
 #include <immintrin.h>
 #endif
 
+#include "ferry/table/csv_simd.h"
+
 namespace ferry::table {
 namespace {
 
@@ -99,8 +101,8 @@ size_t IndexBlockAvx512(const char* p, uint32_t base, uint32_t* out, bool* quote
 
 }  // namespace
 
-void SeparatorIndex::Build(const char* data, size_t n) {
-  const bool avx512 = HasAvx512();
+void SeparatorIndex::Build(const char* data, size_t n, bool allow_simd) {
+  const bool avx512 = allow_simd && HasAvx512() && CsvSimdAllowed();
   size_ = 0;
   saw_quote_ = false;
   saw_non_ascii_ = false;

@@ -36,8 +36,10 @@ class SeparatorIndex {
     return end;
   }
 
-  // Replaces the index with that of data[0, n); n must be below 2^31.
-  void Build(const char* data, size_t n);
+  // Replaces the index with that of data[0, n); n must be below 2^31. With AVX-512 when the CPU
+  // has it, CsvSimdAllowed() and `allow_simd` (tests compare both ways); the same entries either
+  // way.
+  void Build(const char* data, size_t n, bool allow_simd = true);
   // Whether the data of the last Build holds a '"' (then the index means nothing to a CSV
   // parser: quoted fields may hold separators).
   bool saw_quote() const { return saw_quote_; }
