@@ -125,21 +125,15 @@ inline bool ParseCell(std::string_view text, float* out, std::string* error) {
 class CsvChunkParser : public ChunkParser {
  public:
   explicit CsvChunkParser(const InputBinding& b)
-      : b_(b),
-        echo_slot_(b.column_role.size(), -1),
-        to_float_(table::Avx512DecimalFieldsToFloat()) {
-    for (size_t i = 0; i < b.echo_columns.size(); ++i) {
-      echo_slot_[static_cast<size_t>(b.echo_columns[i])] = static_cast<int32_t>(i);
-    }
-    for (size_t c = 0; c < b.column_role.size(); ++c) {
-      const int32_t role = b.column_role[c];
-      if (role < 0) continue;
-      if (runs_.empty() || runs_.back().first_column + runs_.back().count != c) {
-        runs_.push_back({.first_column = c, .count = 0, .first_role = role, .direct = true});
+      : b_(b), to_float_(table::Avx512DecimalFieldsToFloat()) {
+    for (const table::ColumnRun& run :
+         table::ColumnRuns(b.column_role.size(), [&](size_t c) { return b.column_role[c] >= 0; })) {
+      NumericRun r{.columns = run, .first_role = b.column_role[run.first_column], .direct = true};
+      for (size_t i = 0; i < run.count; ++i) {
+        r.direct = r.direct &&
+                   b.column_role[run.first_column + i] == r.first_role + static_cast<int32_t>(i);
       }
-      NumericRun& run = runs_.back();
-      run.direct = run.direct && role == run.first_role + static_cast<int32_t>(run.count);
-      ++run.count;
+      runs_.push_back(r);
     }
   }
 
@@ -224,9 +218,9 @@ class CsvChunkParser : public ChunkParser {
     float* feat = out->features.data() + row * static_cast<size_t>(b_.num_features);
     const char* chunk_end = data + chunk.size;
     for (const NumericRun& run : runs_) {
-      for (size_t i0 = 0; i0 < run.count; i0 += table::kMaxDecimalFields) {
-        const size_t n = std::min(table::kMaxDecimalFields, run.count - i0);
-        const size_t c0 = run.first_column + i0;
+      for (size_t i0 = 0; i0 < run.columns.count; i0 += table::kMaxDecimalFields) {
+        const size_t n = std::min(table::kMaxDecimalFields, run.columns.count - i0);
+        const size_t c0 = run.columns.first_column + i0;
         float* values = run.direct ? feat + run.first_role + i0 : values_.data();
         uint64_t left = n == 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1;
         if (to_float_ != nullptr) left = to_float_(data, e + c0, n, values);
@@ -331,14 +325,12 @@ class CsvChunkParser : public ChunkParser {
   }
 
   const InputBinding& b_;
-  std::vector<int32_t> echo_slot_;  // per column: its index among the echoed cells, or -1
   CsvRecordSplitter splitter_;
   table::SeparatorIndex index_;  // of the chunk, on the fast path
   // The runs of consecutive numeric columns (FastRecord converts each in one go); `direct` when
   // they feed consecutive feature slots, so values go straight into the row.
   struct NumericRun {
-    size_t first_column = 0;
-    size_t count = 0;
+    table::ColumnRun columns;
     int32_t first_role = 0;
     bool direct = true;
   };

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <thread>
 
+#include "ferry/monitor/decimal_binner.h"
 #include "ferry/monitor/vector_binner.h"
 #include "ferry/table/csv_reader.h"
 #include "ferry/table/decimal_fields.h"
@@ -178,89 +179,6 @@ struct ColumnPlan {
   const double* tables = nullptr;  // numeric: DecimalBinner::Tables(feature)
 };
 
-// Bins plain decimals of the common scales without computing their double (a division): for a
-// numeric feature with padded cuts, a sign and an exponent -k (0 <= k <= kMaxScale), thresholds
-// found once by binary search turn "DecimalValue(d) > cut" into "±mantissa > threshold", exact
-// because DecimalValue is monotone in the mantissa. Read-only once built (shared by the threads).
-class DecimalBinner {
- public:
-  static constexpr int kMaxScale = 8;
-  static constexpr size_t kCuts = 10;  // deciles compare 9; features with more use AddNumber
-  static constexpr uint64_t kMaxMantissa = uint64_t{1} << 50;
-
-  explicit DecimalBinner(const DriftReference& ref)
-      : has_(ref.features.size(), 0),
-        tables_(ref.features.size() * 2 * (kMaxScale + 1) * kCuts,
-                std::numeric_limits<double>::infinity()) {
-    for (size_t f = 0; f < ref.features.size(); ++f) {
-      const FeatureBins& b = ref.features[f];
-      if (!b.numeric || b.cut_points.empty() || b.cut_points.size() - 1 > kCuts) continue;
-      has_[f] = 1;
-      for (int negative = 0; negative < 2; ++negative) {
-        for (int k = 0; k <= kMaxScale; ++k) {
-          double* t = Row(f, negative != 0, k);
-          for (size_t i = 0; i + 1 < b.cut_points.size(); ++i) {
-            t[i] = Threshold(b.cut_points[i], negative != 0, k);
-          }
-        }
-      }
-    }
-  }
-
-  // The tables of feature f (for Bin), or nullptr when it has none.
-  const double* Tables(size_t f) const { return has_[f] != 0 ? Row(f, false, 0) : nullptr; }
-
-  // Adds d to feature f's counts and returns true, or returns false (nothing added) when d is
-  // not of a scale the tables cover. `tables` = Tables(f), not null.
-  static bool Bin(const double* tables, size_t f, const table::DecimalParts& d,
-                  DriftCounts& counts) {
-    const unsigned k = static_cast<unsigned>(-d.exponent);
-    if (k > kMaxScale || d.mantissa >= kMaxMantissa) return false;
-    const double* t = tables + ((d.negative ? kMaxScale + 1 : 0) + k) * kCuts;
-    const double x = std::bit_cast<double>(
-        std::bit_cast<uint64_t>(static_cast<double>(d.mantissa)) | (uint64_t{d.negative} << 63));
-    counts.AddToBin(f, CountBelow<kCuts>(t, x));
-    return true;
-  }
-
- private:
-  const double* Row(size_t f, bool negative, int k) const {
-    return tables_.data() + ((f * 2 + (negative ? 1 : 0)) * (kMaxScale + 1) + k) * kCuts;
-  }
-  double* Row(size_t f, bool negative, int k) {
-    return tables_.data() + ((f * 2 + (negative ? 1 : 0)) * (kMaxScale + 1) + k) * kCuts;
-  }
-
-  // x = ±m (m < kMaxMantissa) is above the returned threshold exactly when the decimal
-  // (negative, m, -k) is above `cut`.
-  static double Threshold(double cut, bool negative, int k) {
-    auto above = [&](uint64_t m) {
-      return table::DecimalValue({.mantissa = m, .exponent = -k, .negative = negative}) > cut;
-    };
-    if (!negative) {
-      // above(m) is false up to some T, then true: "m > T". T = -1 when even 0 is above.
-      if (!above(kMaxMantissa)) return static_cast<double>(kMaxMantissa);
-      int64_t lo = -1, hi = static_cast<int64_t>(kMaxMantissa);  // above(lo) false, above(hi) true
-      while (hi - lo > 1) {
-        int64_t mid = lo + (hi - lo) / 2;
-        (above(static_cast<uint64_t>(mid)) ? hi : lo) = mid;
-      }
-      return static_cast<double>(lo);
-    }
-    // above(m) is true below some L, then false: "m < L", i.e. "-m > -L".
-    if (above(kMaxMantissa)) return -static_cast<double>(kMaxMantissa + 1);
-    int64_t lo = -1, hi = static_cast<int64_t>(kMaxMantissa);  // above(lo) true, above(hi) false
-    while (hi - lo > 1) {
-      int64_t mid = lo + (hi - lo) / 2;
-      (above(static_cast<uint64_t>(mid)) ? lo : hi) = mid;
-    }
-    return -static_cast<double>(hi);
-  }
-
-  std::vector<uint8_t> has_;    // per feature: tables built
-  std::vector<double> tables_;  // [feature][sign][k][kCuts], padded with +inf
-};
-
 // How one range ended.
 enum class RangeOutcome {
   kDone,        // every record counted
@@ -306,13 +224,10 @@ class RangeScanner {
       : plan_(plan), to_double_(table::Avx512DecimalFieldsToDouble()) {
     for (size_t c = 0; c < plan.size(); ++c) {
       if (plan[c].kind == ColumnKind::kCategorical) categorical_columns_.push_back(c);
-      if (plan[c].kind != ColumnKind::kNumeric) continue;
-      if (runs_.empty() || runs_.back().first_column + runs_.back().count != c) {
-        runs_.push_back({.first_column = c, .count = 0});
-      }
-      ++runs_.back().count;
-      numeric_features_.push_back(plan[c].feature);
+      if (plan[c].kind == ColumnKind::kNumeric) numeric_features_.push_back(plan[c].feature);
     }
+    runs_ = table::ColumnRuns(plan.size(),
+                              [&](size_t c) { return plan[c].kind == ColumnKind::kNumeric; });
     binner_ = VectorBinner::Make(ref, numeric_features_);
   }
 
@@ -487,7 +402,7 @@ class RangeScanner {
     uint64_t* left = spans.left.data() + row * LeftWords();
     std::fill(left, left + LeftWords(), 0);
     size_t at = 0;  // numeric fields so far
-    for (const Run& run : runs_) {
+    for (const table::ColumnRun& run : runs_) {
       for (size_t i0 = 0; i0 < run.count; i0 += table::kMaxDecimalFields) {
         const size_t n = std::min(table::kMaxDecimalFields, run.count - i0);
         const size_t c0 = run.first_column + i0;
@@ -514,8 +429,9 @@ class RangeScanner {
       if (++spans.rows == Spans::kRows) Flush(spans, counts);
     } else {
       for (size_t i = 0; i < at; ++i) {
-        if (((left[i / 64] >> (i % 64)) & 1) == 0)
+        if (((left[i / 64] >> (i % 64)) & 1) == 0) {
           counts.AddNumber(numeric_features_[i], values[i]);
+        }
       }
     }
     for (size_t c : categorical_columns_) {
@@ -549,12 +465,7 @@ class RangeScanner {
   }
 
   const std::vector<ColumnPlan>& plan_;
-  // Runs of consecutive numeric columns, which FastRecord converts in one go.
-  struct Run {
-    size_t first_column = 0;
-    size_t count = 0;
-  };
-  std::vector<Run> runs_;
+  std::vector<table::ColumnRun> runs_;      // of numeric columns, each converted in one go
   std::vector<uint32_t> numeric_features_;  // the feature of each numeric column, in order
   std::unique_ptr<VectorBinner> binner_;    // nullptr: DriftCounts::AddNumber
   std::vector<size_t> categorical_columns_;

@@ -58,4 +58,23 @@ class SeparatorIndex {
   bool saw_non_ascii_ = false;
 };
 
+// A run of consecutive columns of a record: converted in one call (decimal_fields.h) when they
+// are all numeric, since their fields lie between consecutive index entries.
+struct ColumnRun {
+  size_t first_column = 0;
+  size_t count = 0;
+};
+
+// The runs of consecutive columns c < width for which wanted(c) holds, in column order.
+template <typename Wanted>
+std::vector<ColumnRun> ColumnRuns(size_t width, Wanted wanted) {
+  std::vector<ColumnRun> runs;
+  for (size_t c = 0; c < width; ++c) {
+    if (!wanted(c)) continue;
+    if (runs.empty() || runs.back().first_column + runs.back().count != c) runs.push_back({c, 0});
+    ++runs.back().count;
+  }
+  return runs;
+}
+
 }  // namespace ferry::table
