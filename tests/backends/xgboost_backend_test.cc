@@ -1,6 +1,7 @@
 #include "ferry/backends/xgboost/xgboost_backend.h"
 
 #include <gtest/gtest.h>
+#include <omp.h>
 #include <xgboost/c_api.h>
 
 #include <cinttypes>
@@ -301,6 +302,25 @@ TEST(XgboostBackendTest, SetsThreadsPerSession) {
   options.threads_per_session = 0;
   EXPECT_EQ(LoadStatus(BinarySpec(), options).message(),
             "threads_per_session must be at least 1, got 0");
+}
+
+TEST(XgboostBackendTest, LoadThreadsCapOnlyTheLoad) {
+  const int before = omp_get_max_threads();
+  LoadOptions options;
+  options.load_threads = 1;
+  auto model = MustLoad(BinarySpec("binary.ubj"), options);
+  ASSERT_NE(model, nullptr);
+  // The calling thread's OpenMP setting is back to what it was.
+  EXPECT_EQ(omp_get_max_threads(), before);
+  auto session = model->NewSession();
+  ASSERT_TRUE(session.ok());
+  std::vector<float> x = MakeRows(5, 3, true);
+  auto out = RunRows(**session, x);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(Values((*out)[0]), XgboostPredict(ModelDir() / "binary.ubj", x));
+  options.load_threads = -1;
+  EXPECT_EQ(LoadStatus(BinarySpec(), options).message(),
+            "load_threads must not be negative, got -1");
 }
 
 TEST(XgboostBackendTest, InspectReadsTheFile) {

@@ -27,6 +27,11 @@ struct LoadOptions {
   // when several sessions run at once.
   int threads_per_session = 1;
 
+  // Threads the framework may use while it loads the model; 0 lets it pick
+  // (XGBoost: one per core). 1 suits short-lived loads such as a bundle's
+  // verification, where waking a thread team costs more than it saves.
+  int load_threads = 0;
+
   // Which evaluator scores tree ensembles (backends that have a choice; the
   // xgboost backend, see xgboost_backend.h):
   //   kAuto     Ferry's own compiled trees when the model allows it and

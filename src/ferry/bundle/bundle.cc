@@ -164,6 +164,7 @@ Result<VerifyReport> VerifyBundle(const fs::path& dir) {
   }
   backends::LoadOptions load;
   load.tree_predictor = backends::LoadOptions::TreePredictor::kFramework;
+  load.load_threads = 1;
   Result<std::unique_ptr<backends::Model>> model = LoadModel(*bundle, load);
   if (!model.ok()) report.problems.push_back(model.status().message());
   if (!bundle->manifest.baseline.empty()) {

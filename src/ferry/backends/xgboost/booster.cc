@@ -1,5 +1,7 @@
 #include "ferry/backends/xgboost/booster.h"
 
+#include <omp.h>
+
 #include <utility>
 
 #include "ferry/backends/xgboost/model_bytes_check.h"
@@ -13,6 +15,26 @@ namespace {
 constexpr size_t kMaxErrorText = 600;
 
 std::string Label(const std::filesystem::path& artifact) { return artifact.filename().string(); }
+
+// Caps the OpenMP threads of parallel regions the calling thread starts, for
+// its lifetime. XGBoost sizes its loader's team from omp_get_max_threads()
+// because a booster's own nthread is not applied until it is configured,
+// which happens after loading.
+class OmpThreadCap {
+ public:
+  explicit OmpThreadCap(int threads) : saved_(omp_get_max_threads()), active_(threads > 0) {
+    if (active_) omp_set_num_threads(threads);
+  }
+  ~OmpThreadCap() {
+    if (active_) omp_set_num_threads(saved_);
+  }
+  OmpThreadCap(const OmpThreadCap&) = delete;
+  OmpThreadCap& operator=(const OmpThreadCap&) = delete;
+
+ private:
+  const int saved_;
+  const bool active_;
+};
 
 }  // namespace
 
@@ -32,7 +54,7 @@ std::string LastXgboostError() {
   return std::string(text);
 }
 
-Result<Booster> Booster::LoadFile(const std::filesystem::path& artifact) {
+Result<Booster> Booster::LoadFile(const std::filesystem::path& artifact, int load_threads) {
   const std::string label = Label(artifact);
   const std::string extension = artifact.extension().string();
   if (extension != ".json" && extension != ".ubj") {
@@ -49,6 +71,7 @@ Result<Booster> Booster::LoadFile(const std::filesystem::path& artifact) {
     return Internal("XGBoosterCreate failed: " + LastXgboostError());
   }
   Booster booster(raw);
+  OmpThreadCap cap(load_threads);
   if (XGBoosterLoadModelFromBuffer(raw, bytes.data(), bytes.size()) != 0) {
     return DataLoss("XGBoost cannot load " + label + ": " + LastXgboostError());
   }

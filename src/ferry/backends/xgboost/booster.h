@@ -36,7 +36,9 @@ class Booster {
   //   NotFound         the file cannot be opened
   //   DataLoss         the bytes are corrupt or truncated, or XGBoost refuses
   //                    them (its error text is included)
-  static Result<Booster> LoadFile(const std::filesystem::path& artifact);
+  // `load_threads` > 0 caps the OpenMP threads XGBoost's parser uses (it
+  // loads trees in a parallel loop); 0 keeps XGBoost's default.
+  static Result<Booster> LoadFile(const std::filesystem::path& artifact, int load_threads = 0);
 
   Booster(Booster&& other) noexcept;
   Booster& operator=(Booster&& other) noexcept;

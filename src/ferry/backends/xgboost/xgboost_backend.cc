@@ -16,7 +16,11 @@ Result<std::unique_ptr<Model>> XgboostBackend::Load(const ModelSpec& spec,
     return InvalidArgument("threads_per_session must be at least 1, got " +
                            std::to_string(options.threads_per_session));
   }
-  FERRY_ASSIGN_OR_RETURN(Booster booster, Booster::LoadFile(spec.artifact));
+  if (options.load_threads < 0) {
+    return InvalidArgument("load_threads must not be negative, got " +
+                           std::to_string(options.load_threads));
+  }
+  FERRY_ASSIGN_OR_RETURN(Booster booster, Booster::LoadFile(spec.artifact, options.load_threads));
   FERRY_RETURN_IF_ERROR(booster.SetParam("nthread", std::to_string(options.threads_per_session)));
   ModelShape shape;
   FERRY_ASSIGN_OR_RETURN(shape.num_features, booster.NumFeatures());
@@ -32,7 +36,7 @@ Result<std::unique_ptr<Model>> XgboostBackend::Load(const ModelSpec& spec,
 }
 
 Result<ModelInfo> XgboostBackend::Inspect(const std::filesystem::path& artifact) const {
-  FERRY_ASSIGN_OR_RETURN(Booster booster, Booster::LoadFile(artifact));
+  FERRY_ASSIGN_OR_RETURN(Booster booster, Booster::LoadFile(artifact, /*load_threads=*/1));
   ModelInfo info;
   FERRY_ASSIGN_OR_RETURN(info.num_features, booster.NumFeatures());
   FERRY_ASSIGN_OR_RETURN(LearnerFacts facts, booster.Facts());
