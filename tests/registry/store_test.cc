@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <set>
 #include <thread>
 
@@ -297,6 +298,51 @@ TEST_P(StoreTest, TwoStepRegistrationReservesThenFinishesOrFails) {
   EXPECT_EQ((*h)[3].action, "register_failed");
   EXPECT_EQ((*h)[3].version, 2);
   EXPECT_EQ((*h)[3].detail, "disk full");
+}
+
+// Finishes that queue behind a commit are committed together; each caller
+// still gets its own result, and one failing finish undoes none of the others.
+TEST_P(StoreTest, FinishesQueuedBehindACommitGetTheirOwnResults) {
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(store_->BeginVersion(SomeVersion("churn"), alice_).ok());
+  ASSERT_TRUE(store_->FinishVersion("churn", 2, std::string(64, '2'), 2, alice_).ok());
+  // Another connection holds the write lock, so the first finish waits inside
+  // its commit while the next two queue up behind it.
+  Result<std::unique_ptr<SqlDatabase>> holder = OpenRaw(GetParam(), fresh_.uri());
+  ASSERT_TRUE(holder.ok()) << holder.status().ToString();
+  ASSERT_TRUE((*holder)->BeginWrite().ok());
+  if (GetParam() == "postgres") {
+    ASSERT_TRUE((*holder)->Query("LOCK TABLE versions IN EXCLUSIVE MODE").ok());
+  }
+  Result<VersionRecord> first = Internal("unset"), again = Internal("unset"),
+                        third = Internal("unset");
+  std::thread a(
+      [&] { first = store_->FinishVersion("churn", 1, std::string(64, '1'), 1, alice_); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::thread b(
+      [&] { again = store_->FinishVersion("churn", 2, std::string(64, 'x'), 9, alice_); });
+  std::thread c(
+      [&] { third = store_->FinishVersion("churn", 3, std::string(64, '3'), 3, alice_); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  (*holder)->Rollback();
+  a.join();
+  b.join();
+  c.join();
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->status, VersionStatus::kReady);
+  EXPECT_EQ(first->blob_sha256, std::string(64, '1'));
+  EXPECT_EQ(again.status().message(), "version churn:2 is ready, not registering");
+  ASSERT_TRUE(third.ok()) << third.status().ToString();
+  EXPECT_EQ(third->blob_bytes, 3);
+  EXPECT_EQ(store_->GetVersion("churn", 2)->blob_sha256, std::string(64, '2'));
+  EXPECT_EQ(store_->GetVersion("churn", 3)->status, VersionStatus::kReady);
+  // create_model, then one register entry per finished version; none for the refused one.
+  Result<std::vector<AuditEntry>> h = store_->History("churn", 0);
+  ASSERT_TRUE(h.ok());
+  std::multiset<int64_t> registered;
+  for (const auto& e : *h) {
+    if (e.action == "register") registered.insert(e.version);
+  }
+  EXPECT_EQ(registered, (std::multiset<int64_t>{1, 2, 3}));
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, StoreTest, ::testing::Values("sqlite", "postgres"),

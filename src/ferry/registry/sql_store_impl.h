@@ -6,6 +6,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "ferry/base/thread_annotations.h"
 #include "ferry/registry/migrations.h"
@@ -129,25 +130,24 @@ class SqlStore : public Store {
     return InsertVersion(reserved, VersionStatus::kRegistering, actor, /*durable=*/false);
   }
 
+  // Group commit: callers that arrive while another commits queue up, and the
+  // next one to take mu_ commits every queued finish in one transaction, so
+  // concurrent registrations share one durable commit (one WAL fsync on
+  // SQLite). Each caller still returns only once its own finish is durable,
+  // and gets its own result (savepoints keep one failure from undoing the
+  // others).
   Result<VersionRecord> FinishVersion(const std::string& model, int64_t version,
                                       const std::string& blob_sha256, int64_t blob_bytes,
-                                      const Actor& actor) override EXCLUDES(mu_) {
+                                      const Actor& actor) override EXCLUDES(mu_, queue_mu_) {
+    PendingFinish mine{model, version, blob_sha256, blob_bytes, actor};
+    {
+      MutexLock queue(queue_mu_);
+      finish_queue_.push_back(&mine);
+    }
     MutexLock lock(mu_);
-    VersionRecord v;
-    Status s = InTransaction([&]() -> Status {
-      mu_.AssertHeld();
-      AssertLocked();
-      FERRY_ASSIGN_OR_RETURN(auto rows,
-                             db_->Query("UPDATE versions SET status = 'ready', blob_sha256 = $3, "
-                                        "blob_bytes = $4 WHERE model = $1 AND version = $2 AND "
-                                        "status = 'registering' RETURNING version",
-                                        {model, version, blob_sha256, blob_bytes}));
-      if (rows.empty()) return NotRegistering(model, version);
-      FERRY_ASSIGN_OR_RETURN(v, GetVersionLocked(model, version));
-      return Audit(actor, "register", model, version, "", v.bundle_digest);
-    });
-    if (!s.ok()) return s;
-    return v;
+    // `done` is written under mu_ by whichever caller committed this finish.
+    if (!mine.done) CommitQueuedFinishes();
+    return std::move(mine.result);
   }
 
   Status FailVersion(const std::string& model, int64_t version, const std::string& reason,
@@ -166,6 +166,69 @@ class SqlStore : public Store {
   }
 
  private:
+  // A FinishVersion call waiting for a commit (see FinishVersion).
+  struct PendingFinish {
+    std::string model;
+    int64_t version;
+    std::string blob_sha256;
+    int64_t blob_bytes;
+    Actor actor;
+    Result<VersionRecord> result = Internal("finish not committed");
+    bool done = false;
+  };
+
+  // Commits every queued finish: alone in its transaction when it is the
+  // only one, else each under its own savepoint in one transaction.
+  void CommitQueuedFinishes() REQUIRES(mu_) EXCLUDES(queue_mu_) {
+    std::vector<PendingFinish*> batch;
+    {
+      MutexLock queue(queue_mu_);
+      batch.swap(finish_queue_);
+    }
+    if (batch.size() == 1) {
+      PendingFinish& p = *batch[0];
+      Status s = InTransaction([&]() -> Status {
+        mu_.AssertHeld();
+        AssertLocked();
+        p.result = FinishLocked(p);
+        return p.result.status();
+      });
+      if (!s.ok()) p.result = s;
+      p.done = true;
+      return;
+    }
+    Status s = InTransaction([&]() -> Status {
+      mu_.AssertHeld();
+      AssertLocked();
+      for (PendingFinish* p : batch) {
+        FERRY_RETURN_IF_ERROR(db_->Query("SAVEPOINT finish").status());
+        p->result = FinishLocked(*p);
+        if (!p->result.ok()) {
+          FERRY_RETURN_IF_ERROR(db_->Query("ROLLBACK TO SAVEPOINT finish").status());
+        }
+        FERRY_RETURN_IF_ERROR(db_->Query("RELEASE SAVEPOINT finish").status());
+      }
+      return Status::Ok();
+    });
+    for (PendingFinish* p : batch) {
+      if (!s.ok()) p->result = s;
+      p->done = true;
+    }
+  }
+
+  // One finish's statements, inside the caller's transaction.
+  Result<VersionRecord> FinishLocked(const PendingFinish& p) REQUIRES(mu_) {
+    FERRY_ASSIGN_OR_RETURN(auto rows,
+                           db_->Query("UPDATE versions SET status = 'ready', blob_sha256 = $3, "
+                                      "blob_bytes = $4 WHERE model = $1 AND version = $2 AND "
+                                      "status = 'registering' RETURNING version",
+                                      {p.model, p.version, p.blob_sha256, p.blob_bytes}));
+    if (rows.empty()) return NotRegistering(p.model, p.version);
+    FERRY_ASSIGN_OR_RETURN(VersionRecord v, GetVersionLocked(p.model, p.version));
+    FERRY_RETURN_IF_ERROR(Audit(p.actor, "register", p.model, p.version, "", v.bundle_digest));
+    return v;
+  }
+
   // FailedPrecondition (or NotFound) for a version that is not `registering`.
   Status NotRegistering(const std::string& model, int64_t version) REQUIRES(mu_) {
     auto current = GetVersionLocked(model, version);
@@ -377,6 +440,9 @@ class SqlStore : public Store {
   const SqlDialect dialect_;
   mutable Mutex mu_;
   std::unique_ptr<SqlDatabase> db_ PT_GUARDED_BY(mu_);
+  // Lock order: mu_ before queue_mu_.
+  Mutex queue_mu_;
+  std::vector<PendingFinish*> finish_queue_ GUARDED_BY(queue_mu_);
 };
 
 }  // namespace ferry::registry::internal
