@@ -55,6 +55,32 @@ TEST_P(RegistryTest, RegistersVerifiedBundlesAsContentAddressedBlobs) {
   EXPECT_EQ(reg_->artifacts().List()->blobs.size(), 2u);
 }
 
+TEST_P(RegistryTest, TheFirstBlobCreatesEveryShardFolder) {
+  const fs::path shards = fresh_.home() / "artifacts" / "sha256";
+  VersionRecord v1 = Register("bc", "first");
+  ASSERT_FALSE(v1.blob_sha256.empty());
+  int folders = 0;
+  for (const auto& entry : fs::directory_iterator(shards)) {
+    EXPECT_TRUE(entry.is_directory()) << entry.path();
+    EXPECT_EQ(entry.path().filename().string().size(), 2u) << entry.path();
+    ++folders;
+  }
+  EXPECT_EQ(folders, 256);
+  EXPECT_TRUE(fs::is_directory(shards / "00"));
+  EXPECT_TRUE(fs::is_directory(shards / "ff"));
+  // A shard removed by hand is made again when a blob needs it.
+  VersionRecord v2 = Register("bc", "second");
+  const fs::path shard = shards / v2.blob_sha256.substr(0, 2);
+  ASSERT_TRUE(reg_->Delete(ParseReference("bc:2").value(), actor_).ok());
+  fs::remove_all(shard);
+  Result<VersionRecord> again = reg_->Register({bundles_ / "bc-second", "", "", {}}, actor_);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_TRUE(reg_->artifacts().VerifiedPath(again->blob_sha256).ok());
+  // Listing skips empty shard folders: only the blobs (one if both shared the removed shard).
+  const bool shared = v1.blob_sha256.substr(0, 2) == v2.blob_sha256.substr(0, 2);
+  EXPECT_EQ(reg_->artifacts().List()->blobs.size(), shared ? 1u : 2u);
+}
+
 TEST_P(RegistryTest, RefusesABundleThatFailsVerification) {
   fs::path dir = MakeBundle(bundles_ / "bad", "bc", "bad");
   std::ofstream(dir / "model.json", std::ios::app) << " ";

@@ -36,6 +36,19 @@ Status FsyncPath(const fs::path& path, bool directory) {
   return Status::Ok();
 }
 
+// Creates the shard folders 00..ff under `shards` that are missing and syncs
+// `shards` once, so a new store pays one sync for its whole fan-out instead
+// of one on each of its first blobs. Stops quietly at the first failure (a
+// full disk, say): shards still missing are made when a blob needs them.
+Status MakeEveryShard(const fs::path& shards) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int i = 0; i < 256; ++i) {
+    const char name[3] = {kHex[i >> 4], kHex[i & 15], '\0'};
+    if (::mkdir((shards / name).c_str(), 0755) != 0 && errno != EEXIST) break;
+  }
+  return FsyncPath(shards, true);
+}
+
 int64_t AgeSeconds(const fs::path& p) {
   struct stat st {};
   if (::stat(p.c_str(), &st) != 0) return 0;
@@ -93,7 +106,7 @@ Result<ArtifactStore::TempFile> ArtifactStore::NewTemp() const {
 }
 
 Status ArtifactStore::MakeShardDir(const fs::path& shard) const {
-  if (::mkdir(shard.c_str(), 0755) == 0) return FsyncPath(shard.parent_path(), true);
+  if (::mkdir(shard.c_str(), 0755) == 0) return MakeEveryShard(shard.parent_path());
   if (errno == EEXIST) return Status::Ok();
   if (errno != ENOENT) return ErrnoStatus("create " + shard.string(), errno);
   // The first blob: sha256/ itself is new too.
@@ -104,7 +117,7 @@ Status ArtifactStore::MakeShardDir(const fs::path& shard) const {
   if (::mkdir(shard.c_str(), 0755) != 0 && errno != EEXIST) {
     return ErrnoStatus("create " + shard.string(), errno);
   }
-  return FsyncPath(shard.parent_path(), true);
+  return MakeEveryShard(shard.parent_path());
 }
 
 Result<BlobInfo> ArtifactStore::Adopt(TempFile& tmp, const std::string& sha256) const {

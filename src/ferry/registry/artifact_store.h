@@ -76,7 +76,8 @@ class ArtifactStore {
   // Makes the complete temporary file durable and moves it into place as
   // blob `sha256` (or drops it when that blob exists already).
   Result<BlobInfo> Adopt(TempFile& tmp, const std::string& sha256) const;
-  // Creates the blob's shard folder if needed, durably.
+  // Creates the blob's shard folder if needed, durably; the first blob of a
+  // store creates all 256 shard folders under one sync.
   Status MakeShardDir(const std::filesystem::path& shard) const;
 
   std::filesystem::path root_;
