@@ -8,7 +8,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache clang-14 clang-format clang-tidy pkg-config
   # libraries
   libboost-dev libsimdjson-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev
-  libsqlite3-dev libpq-dev libarchive-dev libsodium-dev libzstd-dev
+  libsqlite3-dev libpq-dev libarchive-dev libsodium-dev libssl-dev libzstd-dev
   libxgboost-dev xgboost
   # tests and benchmarks: real peers and real servers
   libgtest-dev libgmock-dev libbenchmark-dev zstd curl

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cmath>
 #include <thread>
 
@@ -77,6 +78,20 @@ TEST(Sha256Test, KnownVectors) {
   testing::TempDir dir;
   testing::WriteTextFile(dir / "abc", "abc");
   EXPECT_EQ(*Sha256File(dir / "abc"), Sha256Hex("abc"));
+}
+
+TEST(Sha256Test, IncrementalUpdatesMatchOneShot) {
+  // FIPS 180-2's long vector: a million 'a's, fed in uneven pieces.
+  const std::string million(1000000, 'a');
+  const std::string expected = "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0";
+  EXPECT_EQ(Sha256Hex(million), expected);
+  Sha256 pieces;
+  for (size_t at = 0, step = 1; at < million.size(); at += step, step = step * 3 % 4099 + 1) {
+    pieces.Update(million.data() + at, std::min(step, million.size() - at));
+  }
+  pieces.Update(nullptr, 0);  // an empty update changes nothing
+  Sha256 moved = std::move(pieces);
+  EXPECT_EQ(moved.HexDigest(), expected);
 }
 
 TEST(JsonWriterTest, WritesCompactEscapedJson) {

@@ -1,33 +1,58 @@
 #include "ferry/base/sha256.h"
 
-#include <sodium.h>
+#include <openssl/evp.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <vector>
 
 namespace ferry {
 
-static_assert(sizeof(crypto_hash_sha256_state) <= 128, "state buffer too small");
-
 namespace {
-crypto_hash_sha256_state* StateOf(std::array<unsigned char, 128>& buf) {
-  return reinterpret_cast<crypto_hash_sha256_state*>(buf.data());
+
+// The SHA-256 implementation, fetched once per process.
+const EVP_MD* Sha256Md() {
+  static const EVP_MD* md = [] {
+    EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    if (fetched == nullptr) std::abort();  // libcrypto without SHA-256: unusable install
+    return fetched;
+  }();
+  return md;
 }
+
 }  // namespace
 
-Sha256::Sha256() { crypto_hash_sha256_init(StateOf(state_)); }
+struct Sha256::Context {
+  Context() : ctx(EVP_MD_CTX_new()) {
+    if (ctx == nullptr || EVP_DigestInit_ex2(ctx, Sha256Md(), nullptr) != 1) std::abort();
+  }
+  ~Context() { EVP_MD_CTX_free(ctx); }
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+  EVP_MD_CTX* ctx;
+};
+
+Sha256::Sha256() : context_(std::make_unique<Context>()) {}
+Sha256::Sha256(Sha256&&) noexcept = default;
+Sha256& Sha256::operator=(Sha256&&) noexcept = default;
+Sha256::~Sha256() = default;
 
 void Sha256::Update(const void* data, size_t size) {
-  crypto_hash_sha256_update(StateOf(state_), static_cast<const unsigned char*>(data), size);
+  if (size > 0) EVP_DigestUpdate(context_->ctx, data, size);
 }
 
 std::string Sha256::HexDigest() {
-  unsigned char out[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256_final(StateOf(state_), out);
-  char hex[crypto_hash_sha256_BYTES * 2 + 1];
-  sodium_bin2hex(hex, sizeof(hex), out, sizeof(out));
-  return std::string(hex, crypto_hash_sha256_BYTES * 2);
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(context_->ctx, out, &length);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex(static_cast<size_t>(length) * 2, '0');
+  for (unsigned int i = 0; i < length; ++i) {
+    hex[2 * i] = kHex[out[i] >> 4];
+    hex[2 * i + 1] = kHex[out[i] & 15];
+  }
+  return hex;
 }
 
 std::string Sha256Hex(std::string_view data) {

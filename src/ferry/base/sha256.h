@@ -1,8 +1,8 @@
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -10,17 +10,23 @@
 
 namespace ferry {
 
-// Incremental SHA-256 (libsodium). Not thread-safe; one hasher per thread.
+// Incremental SHA-256 (OpenSSL's libcrypto, which uses the CPU's SHA
+// instructions where it has them). Not thread-safe; one hasher per thread.
+// Move-only.
 class Sha256 {
  public:
   Sha256();
+  Sha256(Sha256&&) noexcept;
+  Sha256& operator=(Sha256&&) noexcept;
+  ~Sha256();
   void Update(const void* data, size_t size);
   void Update(std::string_view data) { Update(data.data(), data.size()); }
   // Finishes the hash; the hasher must not be updated afterwards.
   std::string HexDigest();
 
  private:
-  alignas(16) std::array<unsigned char, 128> state_;  // crypto_hash_sha256_state
+  struct Context;  // owns an EVP_MD_CTX
+  std::unique_ptr<Context> context_;
 };
 
 // Lower-case hex sha256 of a string.
