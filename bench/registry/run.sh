@@ -5,7 +5,8 @@
 # (threads sharing one Registry, as `ferry serve`'s upload handlers do) on every core.
 # Usage: bench/registry/run.sh BUILD_DIR [VERSIONS]
 # (SMALL_REGISTERS: how many small bundles go through the full Registry::Register; default 1000;
-#  CLIENTS: the client counts of the concurrent runs; default "1 4 8")
+#  CLIENTS: the client counts of the concurrent runs; default "1 4 8"; CONCURRENT_REGISTERS:
+#  how many small bundles each concurrent run registers; default VERSIONS)
 set -euo pipefail
 src="$(cd "$(dirname "$0")/../.." && pwd)"
 bench="$1/bench/registry/ferry_registry_bench"
@@ -25,5 +26,6 @@ taskset -c 1 "$bench" --uri "$(cat "$work/pg/uri")" --home "$work/p" --source "$
 echo "== sqlite on disk, full registration of small bundles by concurrent clients, all cores"
 for k in ${CLIENTS:-1 4 8}; do
   "$bench" --uri "sqlite://$work/c$k/registry.db" --home "$work/c$k" --source "$src" --versions 10 \
-    --full-registers 1 --lookups 100 "${small[@]}" --clients "$k" | grep "small bundles"
+    --full-registers 1 --lookups 100 --small-model "$work/small.json" \
+    --small-registers "${CONCURRENT_REGISTERS:-$n}" --clients "$k" | grep "small bundles"
 done
