@@ -177,25 +177,13 @@ class SqlStore : public Store {
     bool done = false;
   };
 
-  // Commits every queued finish: alone in its transaction when it is the
-  // only one, else each under its own savepoint in one transaction.
+  // Commits every queued finish in one transaction, each under its own
+  // savepoint so that a refused one undoes none of the others.
   void CommitQueuedFinishes() REQUIRES(mu_) EXCLUDES(queue_mu_) {
     std::vector<PendingFinish*> batch;
     {
       MutexLock queue(queue_mu_);
       batch.swap(finish_queue_);
-    }
-    if (batch.size() == 1) {
-      PendingFinish& p = *batch[0];
-      Status s = InTransaction([&]() -> Status {
-        mu_.AssertHeld();
-        AssertLocked();
-        p.result = FinishLocked(p);
-        return p.result.status();
-      });
-      if (!s.ok()) p.result = s;
-      p.done = true;
-      return;
     }
     Status s = InTransaction([&]() -> Status {
       mu_.AssertHeld();
