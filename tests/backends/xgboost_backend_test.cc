@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "backends/xgboost_test_models.h"
 #include "ferry/backends/xgboost/learner_facts.h"
 #include "ferry/backends/xgboost/xgboost_model.h"
 #include "ferry/base/files.h"
@@ -57,68 +58,19 @@ namespace ferry::backends::xgboost {
 namespace {
 
 namespace fs = std::filesystem;
+using test_models::BinarySpec;
+using test_models::kFeatures;
+using test_models::LoadStatus;
+using test_models::MakeRows;
+using test_models::ModelDir;
+using test_models::Must;
+using test_models::MustLoad;
+using test_models::Spec;
+using test_models::Xgb;
 
-constexpr int64_t kFeatures = 6;
 constexpr char kPredictConfig[] =
     "{\"type\":0,\"training\":false,\"iteration_begin\":0,\"iteration_end\":0,"
     "\"strict_shape\":false,\"cache_id\":0,\"missing\":NaN}";
-
-// Test set-up only: XGBoost failures abort the binary.
-void Must(int rc, const char* what) {
-  if (rc != 0) {
-    std::fprintf(stderr, "%s failed: %s\n", what, XGBGetLastError());
-    std::abort();
-  }
-}
-
-// Rows of normal noise; every 7th value is NaN when `with_nan`.
-std::vector<float> MakeRows(int64_t rows, uint32_t seed, bool with_nan) {
-  std::mt19937 gen(seed);
-  std::normal_distribution<float> normal;
-  std::vector<float> x(static_cast<size_t>(rows * kFeatures));
-  for (size_t i = 0; i < x.size(); ++i) {
-    x[i] = (with_nan && i % 7 == 3) ? std::nanf("") : normal(gen);
-  }
-  return x;
-}
-
-// Trains a small model on rows whose labels depend on features 0 and 1 and
-// saves it as <dir>/<stem>.json and <dir>/<stem>.ubj.
-void TrainAndSave(const fs::path& dir, const std::string& stem, const std::string& objective,
-                  bool with_feature_names = false) {
-  const int64_t rows = 400;
-  std::vector<float> x = MakeRows(rows, 7, /*with_nan=*/true);
-  std::vector<float> y(rows);
-  for (int64_t i = 0; i < rows; ++i) {
-    float a = std::isnan(x[i * kFeatures]) ? 0 : x[i * kFeatures];
-    float b = std::isnan(x[i * kFeatures + 1]) ? 0 : x[i * kFeatures + 1];
-    if (objective.starts_with("binary")) {
-      y[i] = a + b > 0 ? 1 : 0;
-    } else if (objective.starts_with("multi")) {
-      y[i] = a < -0.5f ? 0 : (a < 0.5f ? 1 : 2);
-    } else {
-      y[i] = 2 * a - b;
-    }
-  }
-  DMatrixHandle data = nullptr;
-  Must(XGDMatrixCreateFromMat(x.data(), rows, kFeatures, NAN, &data), "XGDMatrixCreateFromMat");
-  Must(XGDMatrixSetFloatInfo(data, "label", y.data(), rows), "XGDMatrixSetFloatInfo");
-  BoosterHandle booster = nullptr;
-  Must(XGBoosterCreate(&data, 1, &booster), "XGBoosterCreate");
-  Must(XGBoosterSetParam(booster, "objective", objective.c_str()), "objective");
-  Must(XGBoosterSetParam(booster, "max_depth", "3"), "max_depth");
-  Must(XGBoosterSetParam(booster, "nthread", "1"), "nthread");
-  if (objective.starts_with("multi")) Must(XGBoosterSetParam(booster, "num_class", "3"), "k");
-  if (with_feature_names) {
-    const char* names[kFeatures] = {"age", "income", "height", "weight", "score", "tenure"};
-    Must(XGBoosterSetStrFeatureInfo(booster, "feature_name", names, kFeatures), "names");
-  }
-  for (int i = 0; i < 8; ++i) Must(XGBoosterUpdateOneIter(booster, i, data), "update");
-  Must(XGBoosterSaveModel(booster, (dir / (stem + ".json")).c_str()), "save json");
-  Must(XGBoosterSaveModel(booster, (dir / (stem + ".ubj")).c_str()), "save ubj");
-  XGBoosterFree(booster);
-  XGDMatrixFree(data);
-}
 
 // XGBoost's own in-place prediction of `rows` with a booster loaded from
 // `path` by XGBoost itself.
@@ -143,54 +95,6 @@ std::vector<float> XgboostPredict(const fs::path& path, const std::vector<T>& x)
   std::vector<float> result(out, out + n);
   XGBoosterFree(booster);
   return result;
-}
-
-// Models shared by all tests, trained once; removed at exit.
-const fs::path& ModelDir() {
-  static const testing::TempDir dir;
-  static const bool trained = [] {
-    TrainAndSave(dir.path(), "binary", "binary:logistic", /*with_feature_names=*/true);
-    TrainAndSave(dir.path(), "multi", "multi:softprob");
-    TrainAndSave(dir.path(), "softmax", "multi:softmax");
-    TrainAndSave(dir.path(), "regression", "reg:squarederror");
-    return true;
-  }();
-  (void)trained;
-  return dir.path();
-}
-
-ModelSpec Spec(const std::string& file, Task task, Shape output_shape, int64_t features = kFeatures,
-               DataType input_type = DataType::kFp32) {
-  ModelSpec spec;
-  spec.artifact = ModelDir() / file;
-  spec.task = task;
-  spec.signature.inputs = {{"features", input_type, Shape{-1, features}, {}}};
-  spec.signature.outputs = {{"prediction", DataType::kFp32, std::move(output_shape), {}}};
-  return spec;
-}
-
-ModelSpec BinarySpec(const std::string& file = "binary.json") {
-  return Spec(file, Task::kBinaryClassification, Shape{-1});
-}
-
-const Backend& Xgb() {
-  const Backend* backend = FindBackend("xgboost");
-  if (backend == nullptr) {
-    std::fprintf(stderr, "the xgboost backend is not registered\n");
-    std::abort();
-  }
-  return *backend;
-}
-
-Status LoadStatus(const ModelSpec& spec, LoadOptions options = {}) {
-  auto model = Xgb().Load(spec, options);
-  return model.ok() ? Status::Ok() : model.status();
-}
-
-std::unique_ptr<Model> MustLoad(const ModelSpec& spec, LoadOptions options = {}) {
-  auto model = Xgb().Load(spec, options);
-  EXPECT_TRUE(model.ok()) << model.status().ToString();
-  return model.ok() ? std::move(model).value() : nullptr;
 }
 
 template <typename T>
@@ -409,99 +313,6 @@ TEST(XgboostBackendTest, RefusesTaskObjectiveMismatch) {
       LoadStatus(Spec("softmax.json", Task::kMulticlassClassification, Shape{-1, 3})).message(),
       "softmax.json has objective multi:softmax, which predicts a class index; Ferry serves "
       "class probabilities: train with objective multi:softprob");
-}
-
-TEST(XgboostBackendTest, RefusesBadOrMissingFiles) {
-  EXPECT_EQ(LoadStatus(BinarySpec("binary.bin")).ToString(),
-            "INVALID_ARGUMENT: model file 'binary.bin' has extension '.bin'; the xgboost "
-            "backend reads .json or .ubj");
-  EXPECT_EQ(Xgb().Inspect(ModelDir() / "model").status().code(), StatusCode::kInvalidArgument);
-  Status missing = LoadStatus(BinarySpec("absent.ubj"));
-  EXPECT_EQ(missing.code(), StatusCode::kNotFound);
-  EXPECT_NE(missing.message().find("absent.ubj"), std::string::npos) << missing.message();
-}
-
-// Writes `bytes` to a fresh file `name` and returns the Load status.
-Status LoadBytes(const testing::TempDir& dir, const std::string& name, std::string_view bytes) {
-  testing::WriteTextFile(dir / name, bytes);
-  ModelSpec spec = BinarySpec();
-  spec.artifact = dir / name;
-  return LoadStatus(spec);
-}
-
-void ExpectCleanLoadError(const Status& status, const std::string& name, const std::string& what) {
-  EXPECT_TRUE(status.code() == StatusCode::kDataLoss) << what << ": " << status.ToString();
-  EXPECT_NE(status.message().find(name), std::string::npos) << what << ": " << status.message();
-}
-
-// XGBoost 1.7 itself segfaults on about 1 in 60 of these prefixes.
-TEST(XgboostBackendTest, EveryTruncatedUbjIsACleanError) {
-  auto bytes = ReadFile(ModelDir() / "binary.ubj");
-  ASSERT_TRUE(bytes.ok());
-  testing::TempDir dir;
-  for (size_t cut = 0; cut < bytes->size(); ++cut) {
-    ExpectCleanLoadError(LoadBytes(dir, "cut.ubj", std::string_view(*bytes).substr(0, cut)),
-                         "cut.ubj", "cut at " + std::to_string(cut));
-  }
-  EXPECT_EQ(LoadBytes(dir, "short.ubj", std::string_view(*bytes).substr(0, 700)).message(),
-            "short.ubj is corrupt or truncated: length 12 at byte 684 does not fit in the 8 bytes "
-            "left");
-}
-
-TEST(XgboostBackendTest, TruncatedJsonIsACleanError) {
-  auto bytes = ReadFile(ModelDir() / "multi.json");
-  ASSERT_TRUE(bytes.ok());
-  testing::TempDir dir;
-  for (size_t cut = 0; cut < bytes->size(); cut += cut < 64 ? 1 : 13) {
-    ExpectCleanLoadError(LoadBytes(dir, "cut.json", std::string_view(*bytes).substr(0, cut)),
-                         "cut.json", "cut at " + std::to_string(cut));
-  }
-  Status half = LoadBytes(dir, "half.json", std::string_view(*bytes).substr(0, 500));
-  EXPECT_EQ(half.ToString(),
-            "DATA_LOSS: XGBoost cannot load half.json: Expecting: \",\", got: \"EOF\", around "
-            "character position: 500");
-}
-
-TEST(XgboostBackendTest, GarbageIsACleanError) {
-  testing::TempDir dir;
-  std::mt19937 gen(42);
-  for (int trial = 0; trial < 200; ++trial) {
-    std::string bytes(static_cast<size_t>(1 + gen() % 4096), '\0');
-    for (char& c : bytes) c = static_cast<char>(gen());
-    // Past the first checks: an object whose first key looks plausible.
-    if (trial % 2 == 1) bytes.replace(0, std::min<size_t>(bytes.size(), 2), "{L");
-    ExpectCleanLoadError(LoadBytes(dir, "garbage.ubj", bytes), "garbage.ubj",
-                         "trial " + std::to_string(trial));
-    if (trial % 2 == 1) bytes.replace(0, 2, "{\"");
-    ExpectCleanLoadError(LoadBytes(dir, "garbage.json", bytes), "garbage.json",
-                         "trial " + std::to_string(trial));
-  }
-  ExpectCleanLoadError(LoadBytes(dir, "empty.json", ""), "empty.json", "empty");
-  EXPECT_EQ(LoadBytes(dir, "other.json", "{\"a\": 1}").message(),
-            "XGBoost cannot load other.json: Invalid cast, from Null to Object");
-}
-
-TEST(XgboostBackendTest, DeepNestingIsACleanError) {
-  // Each of these overflows XGBoost 1.7's recursive parsers.
-  testing::TempDir dir;
-  std::string json = "{\"learner\":" + std::string(100000, '[');
-  EXPECT_EQ(LoadBytes(dir, "deep.json", json).message(),
-            "deep.json is corrupt or truncated: nesting deeper than 64 at byte 74");
-  std::string ubj = std::string("{L\0\0\0\0\0\0\0\1a", 11) + std::string(100000, '[');
-  EXPECT_EQ(LoadBytes(dir, "deep.ubj", ubj).message(),
-            "deep.ubj is corrupt or truncated: nesting deeper than 64 at byte 74");
-}
-
-TEST(XgboostBackendTest, ContentMustMatchTheExtension) {
-  testing::TempDir dir;
-  auto ubj = ReadFile(ModelDir() / "binary.ubj");
-  auto json = ReadFile(ModelDir() / "binary.json");
-  ASSERT_TRUE(ubj.ok() && json.ok());
-  EXPECT_EQ(LoadBytes(dir, "m.json", *ubj).message(),
-            "m.json is corrupt or truncated: expected '\"' at byte 1, got 'L' (not a JSON model; "
-            "UBJ models need the .ubj extension)");
-  EXPECT_EQ(LoadBytes(dir, "m.ubj", *json).message(),
-            "m.ubj is corrupt or truncated: expected 'L' at byte 1, got '\"'");
 }
 
 TEST(XgboostBackendTest, RefusesBadInputsAtRun) {
